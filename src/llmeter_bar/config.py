@@ -1,0 +1,176 @@
+"""The TOML config: where it lives, what it may hold, and the provider instances it yields.
+
+A missing file is the normal case (defaults, providers auto-detected). A broken
+file raises ConfigError with the key and the expected type; the render path turns
+that into a short marker, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from llmeter_bar import paths
+from llmeter_bar.errors import ConfigError
+from llmeter_bar.providers.base import ProviderSettings
+
+DEFAULT_INTERVAL = 300.0
+DEFAULT_TIMEOUT = 10.0
+
+_NUMBER = (int, float)
+# Keys of [general] and their types. Sections owned by renderers ([format.*],
+# [thresholds], ...) declare theirs in SECTION_KEYS so unknown keys are reported.
+GENERAL_KEYS: dict[str, tuple[type, ...]] = {
+    "providers": (list,),
+    "interval": _NUMBER,
+    "timeout": _NUMBER,
+    "stale_after": _NUMBER,
+    "show_account": (bool,),
+    "log_file": (str,),
+}
+PROVIDER_KEYS: dict[str, tuple[type, ...]] = {
+    "interval": _NUMBER,
+    "timeout": _NUMBER,
+    "stale_after": _NUMBER,
+    "base_url": (str,),
+    "user_agent": (str,),
+    "enabled": (bool,),
+    "module": (str,),
+    "name": (str,),
+    "kind": (str,),
+    "accounts": (dict,),
+}
+# Top-level sections other modules own; they validate their own content.
+SECTION_KEYS: set[str] = {"general", "provider", "format", "thresholds", "colors", "icons", "alerts"}
+
+
+@dataclass(slots=True)
+class Config:
+    path: Path | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def general(self) -> dict[str, Any]:
+        return self.data.get("general", {})
+
+    @property
+    def interval(self) -> float:
+        return float(self.general.get("interval", DEFAULT_INTERVAL))
+
+    @property
+    def timeout(self) -> float:
+        return float(self.general.get("timeout", DEFAULT_TIMEOUT))
+
+    @property
+    def providers(self) -> list[str] | None:
+        """Enabled provider ids in display order; None means auto-detect."""
+        listed = self.general.get("providers")
+        return list(listed) if listed is not None else None
+
+    def section(self, *names: str) -> dict[str, Any]:
+        node: Any = self.data
+        for name in names:
+            node = node.get(name, {}) if isinstance(node, dict) else {}
+        return node if isinstance(node, dict) else {}
+
+    def provider_options(self, provider_id: str) -> dict[str, Any]:
+        return self.section("provider", provider_id)
+
+    def settings_for(self, provider_id: str, instance: str | None = None) -> ProviderSettings:
+        """Settings of one instance: general defaults < provider section < account section."""
+        options = {k: v for k, v in self.provider_options(provider_id).items() if k != "accounts"}
+        if instance is not None:
+            options.update(self.section("provider", provider_id, "accounts", instance))
+        return ProviderSettings(
+            id=provider_id,
+            instance=instance,
+            interval=float(options.get("interval", self.interval)),
+            timeout=float(options.get("timeout", self.timeout)),
+            base_url=options.get("base_url"),
+            user_agent=options.get("user_agent"),
+            options=options,
+        )
+
+    def instances(self, provider_ids: list[str]) -> list[ProviderSettings]:
+        """Expand ids (``claude`` or ``claude:work``) into instances, accounts included."""
+        out: list[ProviderSettings] = []
+        for item in provider_ids:
+            provider_id, _, instance = item.partition(":")
+            if instance:
+                out.append(self.settings_for(provider_id, instance))
+                continue
+            if self.provider_options(provider_id).get("enabled") is False:
+                continue
+            accounts = self.section("provider", provider_id, "accounts")
+            if accounts:
+                out.extend(self.settings_for(provider_id, name) for name in accounts)
+            else:
+                out.append(self.settings_for(provider_id))
+        return out
+
+
+def _check(section: str, values: dict[str, Any], keys: dict[str, tuple[type, ...]], warnings: list[str]) -> None:
+    for key, value in values.items():
+        expected = keys.get(key)
+        if expected is None:
+            warnings.append(f"unknown key '{section}.{key}' ignored")
+            continue
+        # bool is an int in Python; a number key must not accept true/false.
+        if not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected):
+            names = " or ".join("number" if t in _NUMBER else t.__name__ for t in expected)
+            names = "number" if expected == _NUMBER else names
+            raise ConfigError(f"{section}.{key} must be a {names}, got {type(value).__name__} {value!r}")
+        if expected == _NUMBER and value <= 0:
+            raise ConfigError(f"{section}.{key} must be greater than 0, got {value!r}")
+
+
+def validate(data: dict[str, Any]) -> list[str]:
+    """Raise ConfigError on a wrong type; return warnings for unknown keys."""
+    warnings: list[str] = []
+    for name in data:
+        if name not in SECTION_KEYS:
+            warnings.append(f"unknown section '[{name}]' ignored")
+    general = data.get("general", {})
+    if not isinstance(general, dict):
+        raise ConfigError("[general] must be a table")
+    _check("general", general, GENERAL_KEYS, warnings)
+    for item in general.get("providers", []):
+        if not isinstance(item, str):
+            raise ConfigError(f"general.providers must list strings, got {item!r}")
+    providers = data.get("provider", {})
+    if not isinstance(providers, dict):
+        raise ConfigError("[provider] must hold tables such as [provider.claude]")
+    for provider_id, options in providers.items():
+        if not isinstance(options, dict):
+            raise ConfigError(f"provider.{provider_id} must be a table")
+        known = {k: v for k, v in options.items() if k in PROVIDER_KEYS}
+        _check(f"provider.{provider_id}", known, PROVIDER_KEYS, warnings)
+        for account, account_options in options.get("accounts", {}).items():
+            if not isinstance(account_options, dict):
+                raise ConfigError(f"provider.{provider_id}.accounts.{account} must be a table")
+    return warnings
+
+
+def load(path: Path | None = None) -> Config:
+    """Read and validate the config; a missing file gives the defaults."""
+    path = path or paths.config_file()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Config(path=path)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    import tomllib
+
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    return Config(path=path, data=data, warnings=validate(data))
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no")

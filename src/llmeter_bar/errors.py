@@ -1,0 +1,61 @@
+"""Exceptions that carry what a bar shows and what a human is told."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from llmeter_bar.models import ErrorInfo
+
+# Short labels shown in bars next to the provider name ("claude !auth").
+LABELS = {
+    "auth": "auth",
+    "rate_limit": "429",
+    "network": "net",
+    "parse": "parse",
+    "config": "cfg",
+    "unavailable": "n/a",
+}
+
+
+class LlmeterError(Exception):
+    """Base of every error llmeter-bar raises on purpose."""
+
+
+class ConfigError(LlmeterError):
+    """The config file is unreadable or holds a value of the wrong type."""
+
+
+class FetchError(LlmeterError):
+    """A provider could not produce a result.
+
+    ``retry_after`` (seconds) is set when the upstream said when to come back;
+    the refresh engine turns it into a persisted not-before time.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        message: str,
+        *,
+        label: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.label = label or LABELS.get(kind, "err")
+        self.retry_after = retry_after
+
+    def info(self, now: datetime | None = None) -> ErrorInfo:
+        retry_at = None
+        if self.retry_after is not None:
+            now = now or datetime.now(timezone.utc)
+            retry_at = now + timedelta(seconds=self.retry_after)
+        return ErrorInfo(kind=self.kind, label=self.label, message=self.message, retry_at=retry_at)
+
+
+class NotConfigured(FetchError):
+    """No credentials were found: the provider is shown as unconfigured."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("config", message, label="setup")

@@ -1,0 +1,61 @@
+"""The provider registry: one line per provider.
+
+Entries name the module lazily ("module:Class") so that rendering from the cache
+never imports a provider module or aiohttp. A provider outside this package can
+be added from config with ``[provider.ID] module = "package.module:Class"``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from llmeter_bar.providers.base import Provider
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    target: str  # "package.module:Class"
+    name: str
+    kind: str = "subscription"
+
+
+REGISTRY: dict[str, Entry] = {
+    # Add a provider: one file in this package and one line here.
+}
+
+
+def entry_for(provider_id: str, options: dict[str, Any] | None = None) -> Entry | None:
+    """The registry entry, or one built from a ``module`` key in the provider's config."""
+    options = options or {}
+    module = options.get("module")
+    if isinstance(module, str) and module:
+        return Entry(
+            target=module,
+            name=str(options.get("name") or provider_id),
+            kind=str(options.get("kind") or "subscription"),
+        )
+    return REGISTRY.get(provider_id)
+
+
+def display_name(provider_id: str, options: dict[str, Any] | None = None) -> str:
+    found = entry_for(provider_id, options)
+    return found.name if found else provider_id
+
+
+_loaded: dict[str, Provider] = {}
+
+
+def load(provider_id: str, options: dict[str, Any] | None = None) -> Provider:
+    """Import and instantiate a provider; raises KeyError for unknown ids."""
+    found = entry_for(provider_id, options)
+    if found is None:
+        raise KeyError(provider_id)
+    if found.target not in _loaded:
+        module_name, _, attr = found.target.partition(":")
+        cls = getattr(importlib.import_module(module_name), attr or "PROVIDER")
+        provider = cls() if isinstance(cls, type) else cls
+        _loaded[found.target] = provider
+    return _loaded[found.target]

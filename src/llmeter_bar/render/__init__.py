@@ -1,0 +1,23 @@
+"""The renderer registry: one line per output format (host).
+
+Targets are imported lazily so that a render imports only its own renderer.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from llmeter_bar.render.base import Renderer
+
+FORMATS: dict[str, str] = {
+    "json": "llmeter_bar.render.json:JsonRenderer",
+    "plain": "llmeter_bar.render.plain:PlainRenderer",
+}
+
+
+def load(name: str) -> Renderer:
+    """Instantiate the renderer for a format name; KeyError when unknown."""
+    module_name, _, attr = FORMATS[name].partition(":")
+    return getattr(importlib.import_module(module_name), attr)()

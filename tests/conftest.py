@@ -1,0 +1,58 @@
+"""Test isolation: every test gets its own HOME, config, cache and state dirs,
+and no test can open a connection outside 127.0.0.0/8."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("LLMETER_BAR_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("LLMETER_BAR_CONFIG", str(tmp_path / "config" / "config.toml"))
+    monkeypatch.setenv("LLMETER_BAR_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("LLMETER_BAR_STATE_DIR", str(tmp_path / "state"))
+    for name in (
+        "CLAUDE_CONFIG_DIR", "CODEX_HOME", "GEMINI_CLI_HOME", "NO_COLOR", "TMUX",
+        "ANTHROPIC_ADMIN_KEY", "OPENAI_ADMIN_KEY", "OPENROUTER_API_KEY",
+        "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_RESOURCE", "GITHUB_TOKEN", "GH_TOKEN",
+        "COPILOT_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN", "LLMETER_BAR_DEBUG",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> Any:
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        host = address[0]
+        if not (host.startswith("127.") or host in ("::1", "localhost")):
+            raise OSError(f"tests may not reach {host}: use aioresponses or a 127.0.0.1 server")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+def load_fixture(provider: str, name: str) -> Any:
+    """A recorded payload from tests/fixtures/<provider>/<name>(.json)."""
+    path = FIXTURES / provider / (name if name.endswith(".json") else name + ".json")
+    return json.loads(path.read_text())
