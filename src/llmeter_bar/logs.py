@@ -1,0 +1,106 @@
+"""Diagnostics: a log file normally, stderr with --debug; secrets redacted everywhere.
+
+Bars own stdout and polybar shows stderr as bar text, so nothing here writes to a
+terminal unless --debug (or LLMETER_BAR_DEBUG=1) asked for it. ``logging`` is
+imported only when something is actually logged.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import logging
+
+_secrets: set[str] = set()
+_debug = False
+_logger: logging.Logger | None = None
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret so that it is redacted from every later log line."""
+    if value and len(value) >= 8:
+        _secrets.add(value)
+
+
+def redact(text: str) -> str:
+    """Replace known secrets by their first 4 characters and an ellipsis."""
+    for secret in sorted(_secrets, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, secret[:4] + "…")
+    return text
+
+
+def set_debug(enabled: bool) -> None:
+    global _debug, _logger
+    _debug = enabled
+    _logger = None
+
+
+def debug_enabled() -> bool:
+    return _debug or os.environ.get("LLMETER_BAR_DEBUG", "") not in ("", "0")
+
+
+def logger() -> logging.Logger:
+    global _logger
+    if _logger is not None:
+        return _logger
+    import logging
+
+    log = logging.getLogger("llmeter_bar")
+    log.handlers.clear()
+    log.propagate = False
+    handler: logging.Handler
+    if debug_enabled():
+        handler = logging.StreamHandler(sys.stderr)
+        log.setLevel(logging.DEBUG)
+    else:
+        handler = _file_handler()
+        log.setLevel(logging.INFO)
+    handler.setFormatter(_redacting_formatter("%(asctime)s %(process)d %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    _logger = log
+    return log
+
+
+def _file_handler() -> logging.Handler:
+    import logging
+    import logging.handlers
+
+    from llmeter_bar import paths
+
+    try:
+        path = paths.log_file()
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return logging.handlers.RotatingFileHandler(path, maxBytes=512 * 1024, backupCount=1)
+    except Exception:
+        # No writable state dir: losing diagnostics beats breaking the bar.
+        return logging.NullHandler()
+
+
+def _redacting_formatter(pattern: str) -> logging.Formatter:
+    import logging
+
+    class RedactingFormatter(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return redact(super().format(record))
+
+    return RedactingFormatter(pattern)
+
+
+def debug(message: str, *args: Any) -> None:
+    logger().debug(message, *args)
+
+
+def info(message: str, *args: Any) -> None:
+    logger().info(message, *args)
+
+
+def warning(message: str, *args: Any) -> None:
+    logger().warning(message, *args)
+
+
+def exception(message: str, *args: Any) -> None:
+    logger().exception(message, *args)
