@@ -132,3 +132,18 @@ def humanize_age(seconds: float) -> str:
     if seconds < 172800:
         return f"{int(round(seconds / 3600))}h"
     return f"{int(round(seconds / 86400))}d"
+
+
+def duration_label(seconds: float) -> str:
+    """A compact label for a window length: ``5h``, ``7d``, ``9h``, ``17m``.
+
+    Lengths within 1 % of a whole day or hour snap to it, so a 299-minute window
+    (as some Codex logs report) still reads ``5h``.
+    """
+    seconds = abs(float(seconds))
+    for unit, suffix in ((86400, "d"), (3600, "h"), (60, "m")):
+        if seconds >= unit:
+            count = round(seconds / unit)
+            if abs(count * unit - seconds) <= 0.01 * seconds or unit == 60:
+                return f"{count}{suffix}"
+    return f"{int(round(seconds))}s"
