@@ -1,0 +1,66 @@
+"""Realistic sample results for every provider kind, relative to now, no network.
+
+Used by ``--demo`` so a new user can style a bar before logging in, and by the
+docs and screenshots.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from llmeter_bar.models import Cost, Credits, ProviderResult, Window, utcnow
+
+
+def _month_end(now: datetime) -> datetime:
+    first = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return (first + timedelta(days=32)).replace(day=1)
+
+
+def demo_results(only: list[str] | None = None, now: datetime | None = None) -> list[ProviderResult]:
+    now = now or utcnow()
+    fetched = now - timedelta(seconds=95)
+    hour = timedelta(hours=1)
+    month_end = _month_end(now)
+    results = [
+        ProviderResult(
+            id="claude", name="Claude", plan="max", source="demo", fetched_at=fetched,
+            windows=[
+                Window("five_hour", "5h", 42.0, now + 2 * hour + timedelta(minutes=13), 18000),
+                Window("seven_day", "7d", 61.0, now + 76 * hour, 604800),
+                Window("seven_day_sonnet", "Sonnet 7d", 18.0, now + 76 * hour, 604800),
+            ],
+            cost=Cost(used=4.20, limit=50.0, currency="USD", period="extra_usage"),
+        ),
+        ProviderResult(
+            id="codex", name="Codex", plan="plus", source="demo", fetched_at=fetched,
+            windows=[
+                Window("five_hour", "5h", 17.0, now + 3 * hour + timedelta(minutes=40), 18000),
+                Window("weekly", "7d", 74.0, now + 100 * hour, 604800),
+            ],
+            credits=Credits(balance=12.5, currency=None, label="credits"),
+        ),
+        ProviderResult(
+            id="copilot", name="Copilot", plan="pro", source="demo", fetched_at=fetched,
+            windows=[Window("premium", "premium", 91.0, month_end, None, used=273, limit=300)],
+        ),
+        ProviderResult(
+            id="gemini", name="Gemini", plan="free", source="demo", fetched_at=fetched,
+            windows=[
+                Window("pro", "Pro", 8.0, now + 9 * hour, 86400),
+                Window("flash", "Flash", 3.0, now + 9 * hour, 86400),
+            ],
+        ),
+        ProviderResult(
+            id="openrouter", name="OpenRouter", kind="api", source="demo", fetched_at=fetched,
+            cost=Cost(used=12.34, limit=50.0, period="month", resets_at=month_end),
+            credits=Credits(balance=37.66, currency="USD"),
+        ),
+        ProviderResult(
+            id="anthropic-api", name="Anthropic API", kind="api", source="demo", fetched_at=fetched,
+            cost=Cost(used=84.2, limit=None, period="month", resets_at=month_end),
+        ),
+    ]
+    if only:
+        wanted = {item.partition(":")[0] for item in only}
+        results = [r for r in results if r.id in wanted]
+    return results

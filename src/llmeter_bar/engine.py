@@ -1,0 +1,146 @@
+"""The two paths through the cache: read-and-maybe-trigger, and fetch-now.
+
+``collect`` is what every render does: read one record per instance, build the
+results, and hand due instances to a single detached refresher. ``refresh_now``
+is the foreground path of ``refresh``, ``--wait`` and the background worker.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from llmeter_bar import logs, refresh, state
+from llmeter_bar import providers as registry
+
+if TYPE_CHECKING:
+    from llmeter_bar.cache import Store
+    from llmeter_bar.config import Config
+    from llmeter_bar.models import ProviderResult
+    from llmeter_bar.providers.base import ProviderSettings
+
+DETECT_TTL = 300.0
+
+
+def detect(config: Config) -> list[str]:
+    """Registered providers whose credentials are present (no network)."""
+    found: list[str] = []
+    for provider_id in registry.REGISTRY:
+        try:
+            provider = registry.load(provider_id)
+            if provider.credentials(config.settings_for(provider_id)) is not None:
+                found.append(provider_id)
+        except Exception:
+            logs.exception("%s: credential detection failed", provider_id)
+    return found
+
+
+def enabled_ids(config: Config, store: Store | None) -> list[str]:
+    """The configured providers, or the detected ones (remembered for a while)."""
+    listed = config.providers
+    if listed is not None:
+        return listed
+    if store is not None:
+        cached = store.get_value("detected")
+        if isinstance(cached, list):
+            return [str(i) for i in cached]
+    found = detect(config)
+    if store is not None:
+        try:
+            store.set_value("detected", found, expire=DETECT_TTL)
+        except Exception:
+            pass
+    return found
+
+
+def select(config: Config, store: Store | None, wanted: list[str] | None) -> list[ProviderSettings]:
+    ids = wanted if wanted else enabled_ids(config, store)
+    return config.instances(ids)
+
+
+def collect(
+    config: Config, store: Store, instances: list[ProviderSettings], *, trigger: bool = True
+) -> list[ProviderResult]:
+    from llmeter_bar.models import utcnow
+
+    now_dt = utcnow()
+    now = now_dt.timestamp()
+    results: list[ProviderResult] = []
+    locked: list[tuple[str, str]] = []
+    for settings in instances:
+        record = store.read(settings.key)
+        results.append(state.view(settings, record, now_dt))
+        if trigger and refresh.is_due(record, now):
+            token = store.try_lock(settings.key, refresh.lock_ttl(settings))
+            if token is None:
+                continue
+            # Re-read under the lock: a refresher may have finished between our
+            # read and our lock, and its fresh record must not be fetched again.
+            if refresh.is_due(store.read(settings.key), now):
+                locked.append((settings.key, token))
+            else:
+                store.unlock(settings.key, token)
+    if locked and not refresh.spawn(locked):
+        for key, token in locked:
+            store.unlock(key, token)
+    return results
+
+
+def refresh_now(
+    store: Store, instances: list[ProviderSettings], *, on_demand: bool
+) -> dict[str, str]:
+    """Fetch in this process, honouring locks held elsewhere and any 429 wait."""
+    report: dict[str, str] = {}
+    mine: list[tuple[ProviderSettings, str]] = []
+    waiting: list[ProviderSettings] = []
+    now = time.time()
+    for settings in instances:
+        record = store.read(settings.key)
+        if not refresh.is_due(record, now, on_demand=on_demand):
+            report[settings.key] = _not_due_reason(record, now)
+            continue
+        token = store.try_lock(settings.key, refresh.lock_ttl(settings))
+        if token is None:
+            waiting.append(settings)
+        else:
+            mine.append((settings, token))
+    try:
+        report.update(refresh.fetch_and_record(store, [s for s, _ in mine]))
+    finally:
+        for settings, token in mine:
+            store.unlock(settings.key, token)
+    for settings in waiting:
+        report[settings.key] = _wait_for(store, settings)
+    return report
+
+
+def _not_due_reason(record: dict | None, now: float) -> str:
+    not_before = float((record or {}).get("not_before") or 0)
+    if not_before > now:
+        return f"skipped: rate limited for {int(not_before - now)} s more"
+    return "skipped: fresh"
+
+
+def _wait_for(store: Store, settings: ProviderSettings) -> str:
+    """Another process is fetching this one: wait for it rather than fetch twice."""
+    deadline = time.monotonic() + settings.timeout + 2
+    while time.monotonic() < deadline:
+        if not store.locked(settings.key):
+            return "ok (fetched by another process)"
+        time.sleep(0.1)
+    return "skipped: another refresh is still running"
+
+
+def run_worker(config: Config, store: Store, claims: list[str]) -> None:
+    """The detached ``_refresh`` process: fetch the instances whose locks we were handed."""
+    owned: list[tuple[ProviderSettings, str]] = []
+    for claim in claims:
+        key, _, token = claim.partition("=")
+        provider_id, _, instance = key.partition(":")
+        owned.append((config.settings_for(provider_id, instance or None), token))
+    try:
+        report = refresh.fetch_and_record(store, [s for s, _ in owned])
+        logs.debug("background refresh: %s", report)
+    finally:
+        for settings, token in owned:
+            store.unlock(settings.key, token)

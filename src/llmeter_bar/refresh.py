@@ -1,0 +1,180 @@
+"""Fetching: when it is due, who does it (single flight), and what gets recorded.
+
+Render processes never fetch. One that finds a due provider takes that
+provider's lock (an atomic diskcache ``add`` with an expiry) and starts one
+detached ``_refresh`` process that owns the lock until it is done. Everyone
+else sees the lock, or the fresh record, and does nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import TYPE_CHECKING
+
+from llmeter_bar import logs
+from llmeter_bar import providers as registry
+from llmeter_bar.errors import FetchError, NotConfigured
+
+if TYPE_CHECKING:
+    import aiohttp
+
+    from llmeter_bar.cache import Store
+    from llmeter_bar.models import ProviderResult
+    from llmeter_bar.providers.base import Provider, ProviderSettings
+
+BACKOFF_START = 300.0
+BACKOFF_CAP = 3600.0
+LOCK_GRACE = 15.0  # a refresher silent for timeout + this long is presumed dead
+CLOCK_SLACK = 60.0
+
+
+def lock_ttl(settings: ProviderSettings) -> float:
+    return settings.timeout + LOCK_GRACE
+
+
+def is_due(record: dict | None, now: float, *, on_demand: bool = False) -> bool:
+    """Whether a fetch may start now. On demand skips the interval, never a 429 wait."""
+    if not record:
+        return True
+    attempt_at = float(record.get("attempt_at") or 0)
+    if attempt_at > now + CLOCK_SLACK:
+        # The clock went back: stored times are in the future. One fetch
+        # re-anchors them; waiting for them would freeze the bar for hours.
+        return True
+    if now < float(record.get("not_before") or 0):
+        return False
+    return on_demand or now >= float(record.get("next_at") or 0)
+
+
+def effective_interval(provider: Provider | None, settings: ProviderSettings) -> float:
+    if provider is None:
+        return settings.interval
+    if "interval" in settings.options:
+        interval = float(settings.options["interval"])
+    else:
+        interval = max(settings.interval, provider.default_interval)
+    return max(interval, provider.min_interval)
+
+
+def backoff_delay(strikes: int) -> float:
+    return min(BACKOFF_START * 2 ** max(0, strikes - 1), BACKOFF_CAP)
+
+
+def record_outcome(
+    store: Store, settings: ProviderSettings, outcome: ProviderResult | FetchError, now: float, interval: float
+) -> None:
+    from datetime import datetime, timezone
+
+    stale_after = float(settings.options.get("stale_after") or 3 * interval)
+    with store.cache.transact():
+        record = store.read(settings.key) or {}
+        record.update(attempt_at=now, stale_after=stale_after)
+        if isinstance(outcome, FetchError):
+            record.update(error_at=now, unconfigured=isinstance(outcome, NotConfigured))
+            not_before = 0.0
+            if outcome.kind == "rate_limit":
+                record["strikes"] = int(record.get("strikes") or 0) + 1
+                delay = outcome.retry_after or backoff_delay(record["strikes"])
+                not_before = now + delay
+                outcome.retry_after = delay
+            record.update(not_before=not_before, next_at=max(now + interval, not_before))
+            record["error"] = outcome.info(datetime.fromtimestamp(now, timezone.utc)).to_dict()
+        else:
+            outcome.status = "ok"
+            outcome.error = None
+            record.update(result=outcome.to_dict(), error=None, error_at=None, strikes=0)
+            record.update(not_before=0.0, next_at=now + interval, unconfigured=False)
+        store.write(settings.key, record)
+
+
+async def _fetch_one(
+    session: aiohttp.ClientSession, settings: ProviderSettings, provider: Provider | None
+) -> ProviderResult | FetchError:
+    import asyncio
+
+    if provider is None:
+        return FetchError("config", f"unknown provider '{settings.id}': check general.providers")
+    try:
+        # The deadline covers every request a provider makes, so a foreground
+        # refresh ends within the configured timeout whatever the provider does.
+        return await asyncio.wait_for(provider.fetch(session, settings), timeout=settings.timeout)
+    except FetchError as exc:
+        logs.info("%s: %s (%s)", settings.key, exc.message, exc.kind)
+        return exc
+    except asyncio.TimeoutError:
+        logs.info("%s: no answer within %ss", settings.key, settings.timeout)
+        return FetchError("network", f"no answer within {settings.timeout:g} s")
+    except Exception as exc:
+        logs.exception("%s: provider crashed", settings.key)
+        return FetchError("parse", f"unexpected response ({type(exc).__name__}); details in the log")
+
+
+def _load(settings: ProviderSettings) -> Provider | None:
+    try:
+        return registry.load(settings.id, settings.options)
+    except KeyError:
+        return None
+    except Exception:
+        logs.exception("%s: provider module failed to load", settings.key)
+        return None
+
+
+async def _fetch_all(
+    jobs: list[tuple[ProviderSettings, Provider | None]],
+) -> list[ProviderResult | FetchError]:
+    import asyncio
+
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session:
+        return await asyncio.gather(*(_fetch_one(session, s, p) for s, p in jobs))
+
+
+def fetch_and_record(store: Store, instances: list[ProviderSettings]) -> dict[str, str]:
+    """Fetch the given instances concurrently (the caller holds their locks)."""
+    import asyncio
+
+    if not instances:
+        return {}
+    jobs = [(s, _load(s)) for s in instances]
+    outcomes = asyncio.run(_fetch_all(jobs))
+    report: dict[str, str] = {}
+    now = time.time()
+    for (settings, provider), outcome in zip(jobs, outcomes):
+        interval = effective_interval(provider, settings)
+        try:
+            record_outcome(store, settings, outcome, now, interval)
+        except Exception:
+            logs.exception("%s: could not write the cache", settings.key)
+        report[settings.key] = (
+            f"{outcome.kind}: {outcome.message}" if isinstance(outcome, FetchError) else "ok"
+        )
+    return report
+
+
+def spawn(keys_and_tokens: list[tuple[str, str]]) -> bool:
+    """Start one detached refresher that owns the given locks.
+
+    New session and all three standard fds on /dev/null: tmux and waybar wait
+    for the pipe to close, so an inherited stdout would freeze the bar.
+    """
+    import subprocess
+
+    argv = [sys.executable, "-m", "llmeter_bar", "_refresh"]
+    argv += [f"{key}={token}" for key, token in keys_and_tokens]
+    try:
+        subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            close_fds=True,
+            cwd=os.path.expanduser("~") if os.path.isdir(os.path.expanduser("~")) else "/",
+        )
+    except OSError:
+        logs.exception("could not start the background refresh")
+        return False
+    return True

@@ -1,0 +1,170 @@
+"""The default command: print one segment, served from the cache.
+
+Whatever goes wrong (broken config, unusable cache dir, a renderer bug), a bar
+format still prints one line and exits 0; the details go to the log.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from llmeter_bar import logs
+
+if TYPE_CHECKING:
+    from llmeter_bar.config import Config
+    from llmeter_bar.models import ProviderResult
+    from llmeter_bar.render.base import Renderer
+
+STDIN_TIMEOUT = 0.3  # some Claude Code versions never close the status line's stdin
+NO_PROVIDERS = (
+    "no provider credentials found: log in to Claude Code, Codex, Copilot, Gemini CLI or Cursor, "
+    "or add API keys (see `llmeter-bar providers`)"
+)
+
+
+@dataclass(slots=True)
+class ShowOptions:
+    format: str = "plain"
+    providers: list[str] = field(default_factory=list)
+    wait: bool = False
+    demo: bool = False
+    no_color: bool = False
+    long: bool = False
+    debug: bool = False
+    show_account: bool = False
+    config_path: Path | None = None
+
+
+def _read_stdin(stream: IO[str], timeout: float = STDIN_TIMEOUT) -> dict[str, Any] | None:
+    import json
+    import select
+
+    try:
+        fd = stream.fileno()
+        if os.isatty(fd):
+            return None
+        chunks: list[bytes] = []
+        while True:
+            ready, _, _ = select.select([fd], [], [], timeout)
+            if not ready:
+                break
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        payload = json.loads(b"".join(chunks) or b"null")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def _ingest_statusline(payload: dict[str, Any], config: Config, store: Any) -> None:
+    """Claude Code hands us the Claude windows for free: store them as the claude result."""
+    from llmeter_bar import ingest
+
+    ingest.claude_code(payload, config, store)
+
+
+def gather(opts: ShowOptions, config: Config, stdin_payload: dict[str, Any] | None) -> list[ProviderResult]:
+    from llmeter_bar import engine, state
+    from llmeter_bar.cache import CacheUnavailable, Store
+
+    if opts.demo:
+        from llmeter_bar.demo import demo_results
+
+        return demo_results(opts.providers)
+    try:
+        store = Store()
+    except CacheUnavailable as exc:
+        logs.warning("%s", exc)
+        return [state.config_error(f"{exc}; set LLMETER_BAR_CACHE_DIR to a writable directory")]
+    try:
+        if stdin_payload is not None:
+            try:
+                _ingest_statusline(stdin_payload, config, store)
+            except Exception:
+                logs.exception("could not store the status line's rate limits")
+        instances = engine.select(config, store, opts.providers)
+        if not instances:
+            if opts.format == "plain":
+                # A first run in a terminal: show what it will look like, and how to get there.
+                from llmeter_bar.demo import demo_results
+
+                if _isatty(sys.stderr):
+                    print(f"(demo data) {NO_PROVIDERS}", file=sys.stderr)
+                return demo_results([])
+            return [state.config_error(NO_PROVIDERS)]
+        if opts.wait:
+            engine.refresh_now(store, instances, on_demand=False)
+        return engine.collect(config, store, instances, trigger=not opts.wait)
+    finally:
+        store.close()
+
+
+def run(opts: ShowOptions, stdout: IO[str] | None = None, stdin: IO[str] | None = None) -> int:
+    from llmeter_bar import render
+    from llmeter_bar.config import Config, load
+    from llmeter_bar.errors import ConfigError
+    from llmeter_bar.models import utcnow
+    from llmeter_bar.render.base import Rendered, RenderContext
+
+    stdout = stdout or sys.stdout
+    logs.set_debug(opts.debug)
+    if opts.config_path is not None:
+        # Through the environment so the background refresher reads the same file.
+        os.environ["LLMETER_BAR_CONFIG"] = str(opts.config_path)
+    try:
+        renderer: Renderer = render.load(opts.format)
+    except KeyError:
+        known = ", ".join(sorted(render.FORMATS))
+        print(f"llmeter-bar: unknown format '{opts.format}' (known: {known})", file=sys.stderr)
+        return 2
+    rendered: Rendered
+    try:
+        try:
+            config = load()
+            results = None
+        except ConfigError as exc:
+            logs.warning("config: %s", exc)
+            config, results = Config(), [_config_problem(str(exc))]
+        payload = _read_stdin(stdin or sys.stdin) if renderer.reads_stdin else None
+        if results is None:
+            results = gather(opts, config, payload)
+        tty = _isatty(stdout)
+        ctx = RenderContext(
+            now=utcnow(),
+            config=config,
+            no_color=opts.no_color or bool(os.environ.get("NO_COLOR")),
+            long=opts.long,
+            tty=tty,
+            show_account=opts.show_account or bool(config.general.get("show_account")),
+            demo=opts.demo,
+            stdin_payload=payload,
+        )
+        rendered = renderer.render(results, ctx)
+    except Exception:
+        logs.exception("render failed")
+        rendered = renderer.fallback("llm !err")
+    try:
+        stdout.write(rendered.text + "\n")
+        stdout.flush()
+    except (BrokenPipeError, ValueError):
+        pass  # the host went away; nothing useful left to do
+    return rendered.exit_code
+
+
+def _config_problem(message: str) -> ProviderResult:
+    from llmeter_bar.state import config_error
+
+    return config_error(message)
+
+
+def _isatty(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
