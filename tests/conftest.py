@@ -56,3 +56,24 @@ def load_fixture(provider: str, name: str) -> Any:
     """A recorded payload from tests/fixtures/<provider>/<name>(.json)."""
     path = FIXTURES / provider / (name if name.endswith(".json") else name + ".json")
     return json.loads(path.read_text())
+
+
+@pytest.fixture
+def fake_server():
+    from support.server import FakeServer
+
+    with FakeServer() as server:
+        yield server
+
+
+@pytest.fixture
+def write_config(tmp_path: Path):
+    """Write the isolated config file; returns its path."""
+
+    def write(text: str) -> Path:
+        path = tmp_path / "config" / "config.toml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        return path
+
+    return write

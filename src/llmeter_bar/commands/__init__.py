@@ -1,0 +1,1 @@
+"""Subcommands of the llmeter-bar CLI, one module each."""

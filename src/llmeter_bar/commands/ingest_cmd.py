@@ -1,0 +1,38 @@
+"""``llmeter-bar ingest claude-code``: feed the cache from a status-line payload."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+
+@click.group(help="Store data that other programs hand over, without any fetch.")
+def ingest() -> None:
+    pass
+
+
+@ingest.command("claude-code", help=(
+    "Read Claude Code's status-line JSON on stdin and store its rate limits as the claude "
+    "result. Prints nothing; for status-line scripts of your own: "
+    "`input=$(cat); echo \"$input\" | llmeter-bar ingest claude-code`."
+))
+@click.option("--account", default=None, help="The configured claude account these limits belong to.")
+def ingest_claude_code(account: str | None) -> None:
+    from llmeter_bar import ingest as ingest_mod
+    from llmeter_bar import logs
+    from llmeter_bar.cache import Store
+    from llmeter_bar.config import load
+
+    try:
+        payload = json.loads(sys.stdin.read() or "null")
+        if isinstance(payload, dict):
+            store = Store()
+            try:
+                ingest_mod.claude_code(payload, load(), store, account)
+            finally:
+                store.close()
+    except Exception:
+        # Called from other people's status-line scripts: never break them.
+        logs.exception("ingest claude-code failed")

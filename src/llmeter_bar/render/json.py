@@ -1,0 +1,39 @@
+"""``--format json``: one stable, documented object for scripts (schema version 1)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from llmeter_bar.render.base import Rendered, RenderContext, Renderer
+
+if TYPE_CHECKING:
+    from llmeter_bar.models import ProviderResult
+
+SCHEMA_VERSION = 1
+
+
+def provider_dict(result: ProviderResult, ctx: RenderContext) -> dict[str, Any]:
+    data = result.to_dict()
+    age = result.age_seconds(ctx.now)
+    data["age_seconds"] = None if age is None else round(age, 1)
+    if not ctx.show_account:
+        data["account"] = None
+    return data
+
+
+class JsonRenderer(Renderer):
+    name = "json"
+    bar = False
+
+    def render(self, results: list[ProviderResult], ctx: RenderContext) -> Rendered:
+        document = {
+            "version": SCHEMA_VERSION,
+            "generated_at": ctx.now.isoformat().replace("+00:00", "Z"),
+            "demo": ctx.demo,
+            "providers": [provider_dict(r, ctx) for r in results],
+        }
+        return Rendered(json.dumps(document, ensure_ascii=False, allow_nan=False))
+
+    def fallback(self, marker: str) -> Rendered:
+        return Rendered(json.dumps({"version": SCHEMA_VERSION, "providers": [], "error": marker}))
