@@ -1,0 +1,150 @@
+"""GitHub Copilot: premium requests (and any other metered bucket) from
+``GET {base_url}/copilot_internal/user``, an internal endpoint the editor
+plugins call with ``Authorization: token ...`` and editor headers.
+
+Readings chosen where published parsers disagree (tests pin each one):
+
+* ``percent_remaining`` is the REMAINING share; it may be a string and goes
+  negative in overage. Used counts are ``entitlement - remaining``; over quota
+  the window keeps ``used > limit`` while ``used_percent`` saturates at 100.
+* ``unlimited: true`` or the ``-1`` sentinel: the premium bucket becomes an
+  unlimited window (never 0%), even on a zero-entitlement org placeholder
+  (openusage drops that row; an "unlimited" marker says more than nothing).
+  Unlimited chat/completions are skipped: they are unlimited on every paid plan.
+* A zero-entitlement bucket that is not unlimited is no quota, not 100% used.
+* Legacy free shape (``limited_user_quotas`` = remaining, ``monthly_quotas``
+  = totals) is read only when no snapshot gave a window.
+* ``overage_count`` > 0 is reported as credits labelled "overage requests"
+  (a count, so no currency).
+* Plan is ``copilot_plan``, with ``access_type_sku`` in brackets when it says
+  the seat is a free one, else the sku alone.
+* A GitHub 403 that carries ``x-ratelimit-remaining: 0`` or says "rate limit"
+  is a rate limit (retry at ``x-ratelimit-reset``), not an auth failure.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from llmeter_bar.errors import FetchError
+from llmeter_bar.models import Credits, ProviderResult, Window, utcnow
+from llmeter_bar.providers import copilot_creds
+from llmeter_bar.providers._parse import as_dict, parse_time, to_float, to_str
+from llmeter_bar.providers.base import CredentialInfo, Provider, ProviderSettings
+
+if TYPE_CHECKING:
+    import aiohttp
+
+EDITOR_VERSION = "vscode/1.96.2"
+PLUGIN_VERSION = "copilot-chat/0.26.7"
+_LABELS = {"premium_interactions": "Premium", "chat": "Chat", "completions": "Completions"}
+_IDS = {"premium_interactions": "premium"}
+_KNOWN = ("login", "copilot_plan", "access_type_sku", "quota_snapshots", "limited_user_quotas", "monthly_quotas")
+
+
+def _bucket_window(key: str, bucket: dict[str, Any], reset: datetime | None) -> Window | None:
+    wid, label = _IDS.get(key, key), _LABELS.get(key, key.replace("_", " ").title())
+    entitlement = to_float(bucket.get("entitlement"))
+    remaining = to_float(bucket.get("remaining"))
+    percent_left = to_float(bucket.get("percent_remaining"))
+    # A per-bucket epoch reset wins; 0 means "not set", never 1970.
+    reset = parse_time(bucket.get("quota_reset_at")) or reset
+    if bucket.get("unlimited") is True or entitlement == -1 or remaining == -1:
+        if key != "premium_interactions":
+            return None
+        credits_used = to_float(bucket.get("credits_used"))
+        return Window(wid, label, 0.0, resets_at=reset, unlimited=True, used=credits_used or None)
+    if entitlement is not None and entitlement <= 0:
+        return None  # zero entitlement and not unlimited: no such quota on this plan
+    used = entitlement - remaining if entitlement is not None and remaining is not None else None
+    if percent_left is None and used is not None and entitlement:
+        percent_left = (remaining or 0.0) / entitlement * 100.0
+    if percent_left is None:
+        return None  # only a remaining count: the share is unknown, not 0
+    return Window(wid, label, 100.0 - percent_left, resets_at=reset, used=used, limit=entitlement)
+
+
+def _legacy_windows(payload: dict[str, Any], reset: datetime | None) -> list[Window]:
+    left, totals = as_dict(payload.get("limited_user_quotas")), as_dict(payload.get("monthly_quotas"))
+    windows = []
+    for key, remaining_raw in left.items():
+        remaining, total = to_float(remaining_raw), to_float(totals.get(key))
+        if remaining is None or not total or total <= 0:
+            continue
+        used = total - remaining
+        windows.append(Window(key, _LABELS.get(key, key.title()), used / total * 100.0,
+                              resets_at=reset, used=used, limit=total))
+    return windows
+
+
+def _plan(payload: dict[str, Any]) -> str | None:
+    plan, sku = to_str(payload.get("copilot_plan")), to_str(payload.get("access_type_sku"))
+    if plan and sku and "free" in sku and "free" not in plan:
+        return f"{plan} ({sku})"
+    return plan or sku
+
+
+class Copilot(Provider):
+    id: ClassVar[str] = "copilot"
+    name: ClassVar[str] = "Copilot"
+    kind: ClassVar[str] = "subscription"
+    default_base_url: ClassVar[str] = "https://api.github.com"
+    default_user_agent: ClassVar[str] = "GitHubCopilotChat/0.26.7"
+
+    def credentials(self, settings: ProviderSettings) -> CredentialInfo | None:
+        return copilot_creds.describe(settings)
+
+    async def fetch(self, session: aiohttp.ClientSession, settings: ProviderSettings) -> ProviderResult:
+        from llmeter_bar.logs import register_secret
+        from llmeter_bar.providers.http import request_json
+
+        token = copilot_creds.find_token(settings)
+        register_secret(token.value)
+        headers = {
+            "Authorization": f"token {token.value}",
+            "Accept": "application/json",
+            "Editor-Version": str(settings.option("editor_version") or EDITOR_VERSION),
+            "Editor-Plugin-Version": str(settings.option("editor_plugin_version") or PLUGIN_VERSION),
+            "User-Agent": self.user_agent(settings),
+            "X-Github-Api-Version": "2025-04-01",
+        }
+        payload = await request_json(
+            session, "GET", f"{self.base_url(settings)}/copilot_internal/user",
+            timeout=settings.timeout, auth_hint=copilot_creds.LOGIN_HINT,
+            headers=headers, raise_for_status=_github_rate_limit,
+        )
+        return self.parse(payload, settings)
+
+    def parse(self, payload: Any, settings: ProviderSettings, now: datetime | None = None) -> ProviderResult:
+        if not isinstance(payload, dict) or not any(payload.get(k) for k in _KNOWN):
+            raise FetchError("parse", "Copilot answered without plan or quota data")
+        reset = (parse_time(payload.get("quota_reset_date_utc")) or parse_time(payload.get("quota_reset_date"))
+                 or parse_time(payload.get("limited_user_reset_date")))
+        snapshots = as_dict(payload.get("quota_snapshots"))
+        # Premium first: bars show the first window when space is short.
+        order = [k for k in _LABELS if k in snapshots] + [k for k in snapshots if k not in _LABELS]
+        windows = [w for k in order if (w := _bucket_window(k, as_dict(snapshots[k]), reset))]
+        if not windows:
+            windows = _legacy_windows(payload, reset)
+        premium = as_dict(snapshots.get("premium_interactions"))
+        overage = to_float(premium.get("overage_count"))
+        credits = Credits(overage, currency=None, label="overage requests") if overage and overage > 0 else None
+        return self.result(
+            settings, windows=windows, credits=credits, plan=_plan(payload),
+            account=to_str(payload.get("login")), source="api", fetched_at=now or utcnow(),
+        )
+
+
+async def _github_rate_limit(response: aiohttp.ClientResponse) -> None:
+    """GitHub sends rate limits as 403; tell them from auth failures before http.py maps 403 to auth."""
+    if response.status != 403:
+        return
+    body = (await response.text(errors="replace")).lower()
+    if response.headers.get("x-ratelimit-remaining") != "0" and "rate limit" not in body:
+        return
+    reset = parse_time(response.headers.get("x-ratelimit-reset"))
+    delay = (reset - utcnow()).total_seconds() if reset else None
+    when = f"until {reset:%Y-%m-%d %H:%M} UTC" if reset else "for a while"
+    raise FetchError("rate_limit", f"GitHub API rate limit reached (HTTP 403); backing off {when}",
+                     retry_after=delay if delay and delay > 0 else None)
