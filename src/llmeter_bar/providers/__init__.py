@@ -24,6 +24,12 @@ class Entry:
 
 REGISTRY: dict[str, Entry] = {
     # Add a provider: one file in this package and one line here.
+    "anthropic-api": Entry("llmeter_bar.providers.anthropic_api:AnthropicApi", "Anthropic API", "api"),
+    "openai-api": Entry("llmeter_bar.providers.openai_api:OpenAIApi", "OpenAI API", "api"),
+    "openrouter": Entry("llmeter_bar.providers.openrouter:OpenRouter", "OpenRouter", "api"),
+    "azure-openai": Entry("llmeter_bar.providers.azure_openai:AzureOpenAI", "Azure OpenAI", "api"),
+    "opencode-zen": Entry("llmeter_bar.providers.opencode:OpenCodeZen", "OpenCode Zen", "api"),
+    "opencode-go": Entry("llmeter_bar.providers.opencode:OpenCodeGo", "OpenCode Go", "subscription"),
 }
 
 
