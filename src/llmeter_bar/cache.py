@@ -33,10 +33,31 @@ class Store:
         self.directory = directory or paths.cache_dir()
         try:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-            # A short SQLite timeout: a bar must never wait on a busy writer for long.
-            self.cache = diskcache.Cache(str(self.directory), timeout=2, eviction_policy="none")
+            self.cache = self._open()
         except Exception as exc:  # sqlite3 and OS errors of every flavour
-            raise CacheUnavailable(f"cache at {self.directory} unusable: {exc}") from None
+            if not self._set_aside_corrupt_db(exc):
+                raise CacheUnavailable(f"cache at {self.directory} unusable: {exc}") from None
+            try:
+                self.cache = self._open()
+            except Exception as again:
+                raise CacheUnavailable(f"cache at {self.directory} unusable: {again}") from None
+
+    def _open(self) -> diskcache.Cache:
+        # A short SQLite timeout: a bar must never wait on a busy writer for long.
+        return diskcache.Cache(str(self.directory), timeout=2, eviction_policy="none")
+
+    def _set_aside_corrupt_db(self, exc: Exception) -> bool:
+        """A cache database that is not SQLite is only our cache: move it aside and start anew."""
+        import sqlite3
+
+        db = self.directory / diskcache.core.DBNAME
+        if not isinstance(exc, sqlite3.DatabaseError) or not db.is_file():
+            return False
+        try:
+            db.rename(db.with_name(f"{db.name}.corrupt-{int(time.time())}"))
+        except OSError:
+            return False
+        return True
 
     def close(self) -> None:
         self.cache.close()
