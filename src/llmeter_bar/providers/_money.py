@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -67,6 +69,9 @@ def amount(value: Any, field: str) -> float:
     return number
 
 
+_IMPLAUSIBLE = Decimal("1e13")
+
+
 def decimal_amount(value: Any, field: str) -> Decimal:
     """Exact decimal of a number or decimal string (cents with fractions stay exact)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
@@ -75,8 +80,9 @@ def decimal_amount(value: Any, field: str) -> Decimal:
         number = Decimal(str(value).strip())
     except InvalidOperation:
         raise FetchError("parse", f"{field} is not a decimal number") from None
-    if not number.is_finite():
-        raise FetchError("parse", f"{field} is not a finite number")
+    # Decimal has no overflow: "1e309" is finite to it but no bill is that large.
+    if not number.is_finite() or abs(number) > _IMPLAUSIBLE:
+        raise FetchError("parse", f"{field} is not a plausible finite number")
     return number
 
 
@@ -184,3 +190,16 @@ def cookie_value(raw: str, names: tuple[str, ...]) -> tuple[str, str] | None:
     if len(names) == 1 and text and ";" not in text and not re.match(r"[A-Za-z0-9_-]+=", text):
         return names[0], text
     return None
+
+
+@contextmanager
+def scrubbed(*secrets: str) -> Iterator[None]:
+    """Redact secrets from a FetchError raised inside (upstream bodies may echo keys)."""
+    for secret in secrets:
+        logs.register_secret(secret)
+    try:
+        yield
+    except FetchError as exc:
+        exc.message = logs.redact(exc.message)
+        exc.args = (exc.message,)
+        raise

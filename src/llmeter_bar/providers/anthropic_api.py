@@ -50,25 +50,26 @@ class AnthropicApi(Provider):
     ) -> ProviderResult:
         now = now or utcnow()
         start, end = _money.month_bounds(now)
-        pages = await _money.fetch_pages(
-            session,
-            self.base_url(settings) + "/v1/organizations/cost_report",
-            settings,
-            headers={
-                "x-api-key": key,
-                "anthropic-version": API_VERSION,
-                "User-Agent": self.user_agent(settings),
-                "Accept": "application/json",
-            },
-            params={
-                "starting_at": _money.iso_z(start),
-                # The last second of the month: a closed range of whole days.
-                "ending_at": _money.iso_z(end - timedelta(seconds=1)),
-                "bucket_width": "1d",
-                "limit": "31",
-            },
-            auth_hint=AUTH_HINT,
-        )
+        with _money.scrubbed(key):
+            pages = await _money.fetch_pages(
+                session,
+                self.base_url(settings) + "/v1/organizations/cost_report",
+                settings,
+                headers={
+                    "x-api-key": key,
+                    "anthropic-version": API_VERSION,
+                    "User-Agent": self.user_agent(settings),
+                    "Accept": "application/json",
+                },
+                params={
+                    "starting_at": _money.iso_z(start),
+                    # The last second of the month: a closed range of whole days.
+                    "ending_at": _money.iso_z(end - timedelta(seconds=1)),
+                    "bucket_width": "1d",
+                    "limit": "31",
+                },
+                auth_hint=AUTH_HINT,
+            )
         return self.parse(pages, settings, now)
 
     def parse(self, payload: Any, settings: ProviderSettings, now: datetime | None = None) -> ProviderResult:

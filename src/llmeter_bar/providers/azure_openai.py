@@ -83,11 +83,12 @@ class AzureOpenAI(Provider):
         """One cheap authenticated call (the model list): raises FetchError when the key is refused."""
         from llmeter_bar.providers.http import request_json
 
-        await request_json(
-            session, "GET", self.endpoint(settings, resource) + "/openai/models",
-            timeout=settings.timeout, auth_hint=AUTH_HINT,
-            headers=self._headers(settings, key), params={"api-version": API_VERSION},
-        )
+        with _money.scrubbed(key):
+            await request_json(
+                session, "GET", self.endpoint(settings, resource) + "/openai/models",
+                timeout=settings.timeout, auth_hint=AUTH_HINT,
+                headers=self._headers(settings, key), params={"api-version": API_VERSION},
+            )
 
     async def fetch_with_key(
         self,
@@ -101,11 +102,12 @@ class AzureOpenAI(Provider):
 
         await self.check_key(session, settings, key, resource)
         try:
-            usage = await request_json(
-                session, "GET", self.endpoint(settings, resource) + "/openai/usage",
-                timeout=settings.timeout, auth_hint=AUTH_HINT,
-                headers=self._headers(settings, key), params={"api-version": API_VERSION},
-            )
+            with _money.scrubbed(key):
+                usage = await request_json(
+                    session, "GET", self.endpoint(settings, resource) + "/openai/usage",
+                    timeout=settings.timeout, auth_hint=AUTH_HINT,
+                    headers=self._headers(settings, key), params={"api-version": API_VERSION},
+                )
         except FetchError as exc:
             if exc.kind in ("unavailable", "parse"):
                 raise FetchError("unavailable", NO_USAGE) from None

@@ -47,23 +47,24 @@ class OpenAIApi(Provider):
     ) -> ProviderResult:
         now = now or utcnow()
         start, end = _money.month_bounds(now)
-        pages = await _money.fetch_pages(
-            session,
-            self.base_url(settings) + "/v1/organization/costs",
-            settings,
-            headers={
-                "Authorization": f"Bearer {key}",
-                "User-Agent": self.user_agent(settings),
-                "Accept": "application/json",
-            },
-            params={
-                "start_time": str(int(start.timestamp())),
-                "end_time": str(int((end - timedelta(seconds=1)).timestamp())),
-                "bucket_width": "1d",
-                "limit": "31",
-            },
-            auth_hint=AUTH_HINT,
-        )
+        with _money.scrubbed(key):
+            pages = await _money.fetch_pages(
+                session,
+                self.base_url(settings) + "/v1/organization/costs",
+                settings,
+                headers={
+                    "Authorization": f"Bearer {key}",
+                    "User-Agent": self.user_agent(settings),
+                    "Accept": "application/json",
+                },
+                params={
+                    "start_time": str(int(start.timestamp())),
+                    "end_time": str(int((end - timedelta(seconds=1)).timestamp())),
+                    "bucket_width": "1d",
+                    "limit": "31",
+                },
+                auth_hint=AUTH_HINT,
+            )
         return self.parse(pages, settings, now)
 
     def parse(self, payload: Any, settings: ProviderSettings, now: datetime | None = None) -> ProviderResult:

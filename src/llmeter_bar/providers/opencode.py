@@ -127,10 +127,11 @@ class _OpenCode(Provider):
     async def _page(self, session: aiohttp.ClientSession, settings: ProviderSettings, cookie: str, path: str) -> str:
         from llmeter_bar.providers.http import request_text
 
-        return await request_text(
-            session, "GET", self.base_url(settings) + path, timeout=settings.timeout, auth_hint=AUTH_HINT,
-            headers={"Cookie": f"auth={cookie}", "User-Agent": self.user_agent(settings), "Accept": "text/html"},
-        )
+        with _money.scrubbed(cookie):
+            return await request_text(
+                session, "GET", self.base_url(settings) + path, timeout=settings.timeout, auth_hint=AUTH_HINT,
+                headers={"Cookie": f"auth={cookie}", "User-Agent": self.user_agent(settings), "Accept": "text/html"},
+            )
 
     async def fetch_with_cookie(
         self, session: aiohttp.ClientSession, settings: ProviderSettings, cookie: str, now: datetime | None = None

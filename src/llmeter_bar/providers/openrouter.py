@@ -121,9 +121,10 @@ class OpenRouter(Provider):
                 session, "GET", base + path, timeout=settings.timeout, auth_hint=AUTH_HINT, headers=headers
             )
 
-        key_info, credits = await asyncio.gather(get("/key"), get("/credits"), return_exceptions=True)
-        if isinstance(key_info, BaseException):
-            raise key_info
+        with _money.scrubbed(key):
+            key_info, credits = await asyncio.gather(get("/key"), get("/credits"), return_exceptions=True)
+            if isinstance(key_info, BaseException):
+                raise key_info
         if isinstance(credits, BaseException):
             if not isinstance(credits, FetchError):
                 raise credits
