@@ -14,6 +14,14 @@ if TYPE_CHECKING:
 FORMATS: dict[str, str] = {
     "json": "llmeter_bar.render.json:JsonRenderer",
     "plain": "llmeter_bar.render.plain:PlainRenderer",
+    "tmux": "llmeter_bar.render.tmux:TmuxRenderer",
+    "waybar": "llmeter_bar.render.waybar:WaybarRenderer",
+    "polybar": "llmeter_bar.render.polybar:PolybarRenderer",
+    "i3blocks": "llmeter_bar.render.i3blocks:I3blocksRenderer",
+    "i3blocks-json": "llmeter_bar.render.i3blocks:I3blocksJsonRenderer",
+    "i3bar": "llmeter_bar.render.i3blocks:I3barRenderer",
+    "starship": "llmeter_bar.render.starship:StarshipRenderer",
+    "claude-code": "llmeter_bar.render.claude_code:ClaudeCodeRenderer",
 }
 
 

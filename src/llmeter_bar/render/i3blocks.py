@@ -1,0 +1,76 @@
+"""i3blocks: raw lines (full_text, short_text, color) or, as ``i3blocks-json``,
+one flat JSON object; plus ``i3bar``, one block of the i3bar/swaybar protocol
+for wrappers that splice it into a status line.
+
+A block has one colour: the worst level's. Exit code 33 marks the block urgent
+and is used only when ``[format.i3blocks] urgent = true`` and a shown figure
+is at the crit level; anything else exits 0 (other codes flash an error).
+Provider text is made single-line, so it can never shift the line protocol.
+"""
+
+from __future__ import annotations
+
+import json
+
+from llmeter_bar.models import ProviderResult
+from llmeter_bar.render.base import Rendered, RenderContext
+from llmeter_bar.render.common import Piece, SegmentRenderer, clean, overall, pieces
+
+URGENT = 33
+
+
+class I3blocksRenderer(SegmentRenderer):
+    name = "i3blocks"
+
+    def escape(self, text: str) -> str:
+        return clean(text)
+
+    def fields(self, results: list[ProviderResult], ctx: RenderContext) -> tuple[dict[str, str], bool]:
+        opts = self.options(ctx)
+        items = pieces(results, ctx, opts, self.escape)
+        short: list[Piece] = pieces(results, ctx, opts, self.escape, key="short_format")
+        had = bool(results)
+        color = opts.colors.get(overall(items), "") if items and self.use_color(opts, ctx) else ""
+        crit = any(p.value_level == "crit" for p in items)
+        out = {
+            "full_text": self.line(items, opts, False, had),
+            "short_text": " ".join(p.text for p in short if p.text) or self.line([], opts, False, had),
+            "color": color,
+        }
+        return out, crit and bool(opts.get("urgent"))
+
+    def build(self, results: list[ProviderResult], ctx: RenderContext) -> Rendered:
+        fields, urgent = self.fields(results, ctx)
+        text = "\n".join((fields["full_text"], fields["short_text"], fields["color"]))
+        return Rendered(text, URGENT if urgent else 0)
+
+
+class I3blocksJsonRenderer(I3blocksRenderer):
+    name = "i3blocks-json"
+    host = "i3blocks"  # one [format.i3blocks] table serves all three variants
+
+    def build(self, results: list[ProviderResult], ctx: RenderContext) -> Rendered:
+        fields, urgent = self.fields(results, ctx)
+        payload = {k: v for k, v in fields.items() if v or k != "color"}
+        return Rendered(json.dumps(payload, ensure_ascii=False, separators=(",", ":")), URGENT if urgent else 0)
+
+    def fallback(self, marker: str) -> Rendered:
+        return Rendered(json.dumps({"full_text": clean(marker)}, ensure_ascii=False))
+
+
+class I3barRenderer(I3blocksRenderer):
+    """One i3bar block; urgency is the block's ``urgent`` key, the exit code stays 0."""
+
+    name = "i3bar"
+    host = "i3blocks"
+
+    def build(self, results: list[ProviderResult], ctx: RenderContext) -> Rendered:
+        fields, urgent = self.fields(results, ctx)
+        payload: dict[str, object] = {"name": "llmeter", "markup": "none"}
+        payload.update((k, v) for k, v in fields.items() if v or k != "color")
+        if urgent:
+            payload["urgent"] = True
+        return Rendered(json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+
+    def fallback(self, marker: str) -> Rendered:
+        return Rendered(json.dumps({"name": "llmeter", "full_text": clean(marker)}, ensure_ascii=False))

@@ -1,0 +1,75 @@
+"""The long view: every window of every provider, for ``plain --long`` and the
+waybar tooltip. Lines are (text, level) so each host can paint them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from llmeter_bar.format import template, thresholds
+from llmeter_bar.format import time as ftime
+from llmeter_bar.render.common import clean, figure, values
+
+if TYPE_CHECKING:
+    from llmeter_bar.format.options import Options
+    from llmeter_bar.models import ProviderResult
+    from llmeter_bar.render.base import RenderContext
+
+_HEADER = template.parse("{name}[ ({plan})] · {status}[ · {age} ago][ · via {source}][ · {account}]")
+_WINDOW = template.parse(
+    "  {window}: {used}[ {gauge}][ · resets in {reset_in}][ ({reset_at})]"
+    "[ · {passed}][ · pace {pace}][ · {eta}][ · {count}]"
+)
+_COST = template.parse("  spend[ ({period})]: {cost}[ of {limit}][ ({budget_used})][ · resets {cost_reset}]")
+_CREDITS = template.parse("  credits: {credits}")
+_ERROR = template.parse("  ! {error}[: {message}][ · retry {retry}]")
+_NONE = template.parse("  no data yet")
+
+
+def _num(value: float) -> str:
+    return f"{value:g}" if abs(value) < 1e15 else f"{value:.3g}"
+
+
+def long_lines(results: list[ProviderResult], ctx: RenderContext, opts: Options, escape: Any) -> list[tuple[str, str]]:
+    """Lines of the long view, provider text escaped with ``escape``."""
+    data = ctx.config.data
+    icon_cfg = data.get("icons", {})
+    tz = ctx.extra.get("tz")
+    hour12 = opts.get("clock") == "12h"
+    lines: list[tuple[str, str]] = []
+    for result in results:
+        limits = thresholds.for_provider(data.get("thresholds", {}), result.key)
+        has_data = result.status in ("ok", "stale")
+        body: list[tuple[str, str]] = []
+        worst = "ok"
+        for window in result.windows if has_data else []:
+            level = limits.classify(figure(result, window))[0] if not window.unlimited else "ok"
+            worst = max(worst, level, key=("ok", "warn", "crit").index)
+            vals = values(result, window, ctx, opts, icon_cfg, level)
+            vals["passed"] = "reset passed, estimated" if window.estimated else ""
+            if window.used is not None and window.limit:
+                vals["count"] = f"{_num(window.used)}/{_num(window.limit)}"
+            body.append((_WINDOW.render(vals, escape), result.status if result.status == "stale" else level))
+        cost = result.cost
+        if cost is not None and has_data:
+            vals = values(result, None, ctx, opts, icon_cfg, "ok")
+            vals["budget_used"] = vals.get("budget_used", "")
+            vals["period"] = clean(cost.period).replace("_", " ")
+            vals["cost_reset"] = ftime.clock(cost.resets_at, ctx.now, tz=tz, hour12=hour12)
+            level = limits.classify(cost.used_percent)[0]
+            if result.kind == "api" or not result.windows:
+                worst = max(worst, level, key=("ok", "warn", "crit").index)
+            body.append((_COST.render(vals, escape), level))
+        if result.credits is not None and has_data:
+            body.append((_CREDITS.render(values(result, None, ctx, opts, icon_cfg, "ok"), escape), "ok"))
+        if result.error is not None:
+            retry = ftime.clock(result.error.retry_at, ctx.now, tz=tz, hour12=hour12)
+            vals = {"error": clean(result.error.label), "message": clean(result.error.message), "retry": retry}
+            body.append((_ERROR.render(vals, escape), "error"))
+        if not body:
+            body.append((_NONE.render({}), result.status))
+        status = worst if result.status == "ok" else result.status
+        head = values(result, None, ctx, opts, icon_cfg, status)
+        head["status"] = status
+        lines.append((_HEADER.render(head, escape), status))
+        lines.extend(body)
+    return lines
