@@ -26,6 +26,9 @@ REGISTRY: dict[str, Entry] = {
     # Add a provider: one file in this package and one line here.
     "claude": Entry("llmeter_bar.providers.claude:Claude", "Claude", "subscription"),
     "codex": Entry("llmeter_bar.providers.codex:Codex", "Codex", "subscription"),
+    "gemini": Entry("llmeter_bar.providers.gemini:Gemini", "Gemini", "subscription"),
+    "cursor": Entry("llmeter_bar.providers.cursor:Cursor", "Cursor", "subscription"),
+    "copilot": Entry("llmeter_bar.providers.copilot:Copilot", "Copilot", "subscription"),
     "anthropic-api": Entry("llmeter_bar.providers.anthropic_api:AnthropicApi", "Anthropic API", "api"),
     "openai-api": Entry("llmeter_bar.providers.openai_api:OpenAIApi", "OpenAI API", "api"),
     "openrouter": Entry("llmeter_bar.providers.openrouter:OpenRouter", "OpenRouter", "api"),
