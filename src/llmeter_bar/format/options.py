@@ -12,7 +12,6 @@ unconfigured) to ``#rrggbb``, or to ``""`` for the host's own colour.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from llmeter_bar.errors import ConfigError
@@ -128,15 +127,27 @@ def parse_colors(section: Any) -> dict[str, str]:
     return colors
 
 
-@dataclass(slots=True)
 class Options:
-    """The resolved options of one host; ``get`` adds the per-provider layers."""
+    """The resolved options of one host; ``get`` adds the per-provider layers.
 
-    host: str
-    layers: list[dict[str, Any]]  # most specific first, without provider layers
-    host_providers: dict[str, dict[str, Any]] = field(default_factory=dict)
-    providers: dict[str, dict[str, Any]] = field(default_factory=dict)
-    colors: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_COLORS))
+    A plain class rather than a dataclass to keep the render path's import cheap.
+    """
+
+    __slots__ = ("host", "layers", "host_providers", "providers", "colors")
+
+    def __init__(
+        self,
+        host: str,
+        layers: list[dict[str, Any]],  # most specific first, without provider layers
+        host_providers: dict[str, dict[str, Any]] | None = None,
+        providers: dict[str, dict[str, Any]] | None = None,
+        colors: dict[str, str] | None = None,
+    ) -> None:
+        self.host = host
+        self.layers = layers
+        self.host_providers = host_providers or {}
+        self.providers = providers or {}
+        self.colors = colors if colors is not None else dict(DEFAULT_COLORS)
 
     def get(self, key: str, provider: str | None = None) -> Any:
         if provider is not None:

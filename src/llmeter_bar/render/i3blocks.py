@@ -41,7 +41,9 @@ class I3blocksRenderer(SegmentRenderer):
 
     def build(self, results: list[ProviderResult], ctx: RenderContext) -> Rendered:
         fields, urgent = self.fields(results, ctx)
-        text = "\n".join((fields["full_text"], fields["short_text"], fields["color"]))
+        # No colour: leave the line out rather than hand i3blocks an empty colour value.
+        lines = [fields["full_text"], fields["short_text"]] + ([fields["color"]] if fields["color"] else [])
+        text = "\n".join(lines)
         return Rendered(text, URGENT if urgent else 0)
 
 
