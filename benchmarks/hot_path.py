@@ -56,17 +56,24 @@ def main() -> None:
         env = prepare(Path(tmp))
         render = [str(script), "--format", args.format]
         bare = [sys.executable, "-c", "pass"]
+        # Without the output cache: every render parses the config and renders
+        # (what the first render after a data change or a minute tick pays).
+        miss_env = dict(env, LLMETER_BAR_OUTPUT_CACHE="0")
         for _ in range(5):  # warm the page cache and write .pyc files
             timed(render, env)
+            timed(render, miss_env)
             timed(bare, env)
-        renders, bares = [], []
+        hits, misses, bares = [], [], []
         for _ in range(args.runs):
-            renders.append(timed(render, env))
+            hits.append(timed(render, env))
+            misses.append(timed(render, miss_env))
             bares.append(timed(bare, env))
-    r, b = statistics.median(renders), statistics.median(bares)
+    h, m, b = (statistics.median(x) for x in (hits, misses, bares))
     print(f"python -c pass: median {b * 1000:.1f} ms over {args.runs} runs")
-    print(f"llmeter-bar --format {args.format} (fresh cache, 2 providers): median {r * 1000:.1f} ms")
-    print(f"ratio: {r / b:.2f}x (goal <= 6x, stretch 5x)")
+    print(f"llmeter-bar --format {args.format}, fresh cache, 2 providers:")
+    print(f"  output cached (most renders):     median {h * 1000:.1f} ms  ratio {h / b:.2f}x")
+    print(f"  rendered anew (first per change): median {m * 1000:.1f} ms  ratio {m / b:.2f}x")
+    print("goal <= 6x, stretch 5x")
 
 
 if __name__ == "__main__":

@@ -59,8 +59,18 @@ def select(config: Config, store: Store | None, wanted: list[str] | None) -> lis
 
 
 def collect(
-    config: Config, store: Store, instances: list[ProviderSettings], *, trigger: bool = True
+    config: Config,
+    store: Store,
+    instances: list[ProviderSettings],
+    *,
+    trigger: bool = True,
+    horizon: list[float] | None = None,
 ) -> list[ProviderResult]:
+    """Results for the instances; due ones go to one background refresher.
+
+    ``horizon`` (when given) receives the seconds until the display could next
+    change other than by a countdown: something becomes due, stale or reset.
+    """
     from llmeter_bar.models import utcnow
 
     now_dt = utcnow()
@@ -69,7 +79,10 @@ def collect(
     locked: list[tuple[str, str]] = []
     for settings in instances:
         record = store.read(settings.key)
-        results.append(state.view(settings, record, now_dt))
+        shown = state.view(settings, record, now_dt)
+        results.append(shown)
+        if horizon is not None:
+            horizon.append(_unchanged_for(record, shown, settings, now))
         if trigger and refresh.is_due(record, now):
             token = store.try_lock(settings.key, refresh.lock_ttl(settings))
             if token is None:
@@ -84,6 +97,18 @@ def collect(
         for key, token in locked:
             store.unlock(key, token)
     return results
+
+
+def _unchanged_for(record: dict | None, shown: ProviderResult, settings: ProviderSettings, now: float) -> float:
+    if not record or refresh.is_due(record, now):
+        return 0.0
+    moments = [float(record.get("next_at") or 0)]
+    if shown.fetched_at is not None and shown.status == "ok":
+        moments.append(shown.fetched_at.timestamp() + float(record.get("stale_after") or 3 * settings.interval))
+    moments += [w.resets_at.timestamp() for w in shown.windows if w.resets_at]
+    if shown.cost and shown.cost.resets_at:
+        moments.append(shown.cost.resets_at.timestamp())
+    return max(0.0, min(moments) - now)
 
 
 def refresh_now(

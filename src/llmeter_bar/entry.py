@@ -1,14 +1,15 @@
 """Console-script entry point with a fast path for rendering.
 
-Bars start this command every few seconds, so the plain render path parses its
-few options by hand and never imports click; anything else (subcommands,
---help, --version, an option it does not know) goes to the click CLI.
+Bars start this command every few seconds, so the render path parses its few
+options by hand, first tries the cached output line (fastpath.py), and never
+imports click; anything else (subcommands, --help, --version, an option it does
+not know) goes to the click CLI.
 """
 
 from __future__ import annotations
 
+import os
 import sys
-from pathlib import Path
 
 _FLAGS = {
     "--wait": "wait",
@@ -21,16 +22,14 @@ _FLAGS = {
 _VALUES = {"--format": "format", "-f": "format", "--provider": "providers", "-p": "providers", "--config": "config_path"}
 
 
-def _fast_options(argv: list[str]) -> object | None:
-    """ShowOptions when argv only holds render options, else None (let click decide)."""
-    from llmeter_bar.show import ShowOptions
-
-    opts = ShowOptions()
+def parse_render_args(argv: list[str]) -> dict[str, object] | None:
+    """Render options as a dict when argv holds nothing else, else None (click decides)."""
+    found: dict[str, object] = {"providers": []}
     items = iter(argv)
     for arg in items:
         name, eq, value = arg.partition("=") if arg.startswith("--") else (arg, "", "")
         if name in _FLAGS and not eq:
-            setattr(opts, _FLAGS[name], True)
+            found[_FLAGS[name]] = True
         elif name in _VALUES:
             if not eq:
                 value = next(items, "")
@@ -38,14 +37,16 @@ def _fast_options(argv: list[str]) -> object | None:
                 return None
             field = _VALUES[name]
             if field == "providers":
-                opts.providers.extend(v for v in value.split(",") if v)
-            elif field == "config_path":
-                opts.config_path = Path(value).expanduser()
+                found["providers"].extend(v for v in value.split(",") if v)  # type: ignore[attr-defined]
             else:
-                opts.format = value
+                found[field] = value
         else:
             return None
-    return opts
+    return found
+
+
+def _output_cache_off() -> bool:
+    return os.environ.get("LLMETER_BAR_OUTPUT_CACHE", "1") in ("0", "false", "no")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,11 +55,21 @@ def main(argv: list[str] | None = None) -> int:
         from llmeter_bar.worker import main as worker_main
 
         return worker_main(args[1:])
-    opts = _fast_options(args)
-    if opts is not None:
-        from llmeter_bar.show import run
+    found = parse_render_args(args)
+    if found is None:
+        from llmeter_bar.cli import cli
 
-        return run(opts)  # type: ignore[arg-type]
-    from llmeter_bar.cli import cli
+        return cli.main(args=args, prog_name="llmeter-bar", standalone_mode=True) or 0
+    if "config_path" in found:
+        # Through the environment so the output cache key and the background
+        # refresher see the same file as this render.
+        os.environ["LLMETER_BAR_CONFIG"] = os.path.expanduser(str(found.pop("config_path")))
+    if not (found.get("wait") or found.get("demo") or found.get("debug") or _output_cache_off()):
+        from llmeter_bar.fastpath import lookup
 
-    return cli.main(args=args, prog_name="llmeter-bar", standalone_mode=True) or 0
+        code = lookup(args)
+        if code is not None:
+            return code
+    from llmeter_bar.show import ShowOptions, run
+
+    return run(ShowOptions(**found), argv=None if _output_cache_off() else args)  # type: ignore[arg-type]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from llmeter_bar import fastpath
 from llmeter_bar.models import ProviderResult, utcnow
 
 if TYPE_CHECKING:
@@ -50,4 +51,5 @@ def claude_code(payload: dict[str, Any], config: Config, store: Store, instance:
             stale_after=float(record.get("stale_after") or 3 * settings.interval),
         )
         store.write(settings.key, record)
+        fastpath.bump(store.cache)
     return True

@@ -13,7 +13,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from llmeter_bar import logs
+from llmeter_bar import fastpath, logs
 from llmeter_bar import providers as registry
 from llmeter_bar.errors import FetchError, NotConfigured
 
@@ -87,6 +87,7 @@ def record_outcome(
             record.update(result=outcome.to_dict(), error=None, error_at=None, strikes=0)
             record.update(not_before=0.0, next_at=now + interval, unconfigured=False)
         store.write(settings.key, record)
+        fastpath.bump(store.cache)
 
 
 async def _fetch_one(

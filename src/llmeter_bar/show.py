@@ -15,6 +15,7 @@ from typing import IO, TYPE_CHECKING, Any
 from llmeter_bar import logs
 
 if TYPE_CHECKING:
+    from llmeter_bar.cache import Store
     from llmeter_bar.config import Config
     from llmeter_bar.models import ProviderResult
     from llmeter_bar.render.base import Renderer
@@ -69,43 +70,51 @@ def _ingest_statusline(payload: dict[str, Any], config: Config, store: Any) -> N
     ingest.claude_code(payload, config, store)
 
 
-def gather(opts: ShowOptions, config: Config, stdin_payload: dict[str, Any] | None) -> list[ProviderResult]:
+def gather(
+    opts: ShowOptions, config: Config, stdin_payload: dict[str, Any] | None, store: Store | None,
+    horizon: list[float],
+) -> list[ProviderResult]:
     from llmeter_bar import engine, state
-    from llmeter_bar.cache import CacheUnavailable, Store
 
     if opts.demo:
         from llmeter_bar.demo import demo_results
 
         return demo_results(opts.providers)
+    if store is None:
+        return [state.config_error("cache directory unusable; set LLMETER_BAR_CACHE_DIR to a writable one")]
+    if stdin_payload is not None:
+        try:
+            _ingest_statusline(stdin_payload, config, store)
+        except Exception:
+            logs.exception("could not store the status line's rate limits")
+    instances = engine.select(config, store, opts.providers)
+    if not instances:
+        if opts.format == "plain":
+            # A first run in a terminal: show what it will look like, and how to get there.
+            from llmeter_bar.demo import demo_results
+
+            if _isatty(sys.stderr):
+                print(f"(demo data) {NO_PROVIDERS}", file=sys.stderr)
+            return demo_results([])
+        return [state.config_error(NO_PROVIDERS)]
+    if opts.wait:
+        engine.refresh_now(store, instances, on_demand=False)
+    return engine.collect(config, store, instances, trigger=not opts.wait, horizon=horizon)
+
+
+def _open_store() -> Store | None:
+    from llmeter_bar.cache import CacheUnavailable, Store
+
     try:
-        store = Store()
+        return Store()
     except CacheUnavailable as exc:
         logs.warning("%s", exc)
-        return [state.config_error(f"{exc}; set LLMETER_BAR_CACHE_DIR to a writable directory")]
-    try:
-        if stdin_payload is not None:
-            try:
-                _ingest_statusline(stdin_payload, config, store)
-            except Exception:
-                logs.exception("could not store the status line's rate limits")
-        instances = engine.select(config, store, opts.providers)
-        if not instances:
-            if opts.format == "plain":
-                # A first run in a terminal: show what it will look like, and how to get there.
-                from llmeter_bar.demo import demo_results
-
-                if _isatty(sys.stderr):
-                    print(f"(demo data) {NO_PROVIDERS}", file=sys.stderr)
-                return demo_results([])
-            return [state.config_error(NO_PROVIDERS)]
-        if opts.wait:
-            engine.refresh_now(store, instances, on_demand=False)
-        return engine.collect(config, store, instances, trigger=not opts.wait)
-    finally:
-        store.close()
+        return None
 
 
-def run(opts: ShowOptions, stdout: IO[str] | None = None, stdin: IO[str] | None = None) -> int:
+def run(opts: ShowOptions, stdout: IO[str] | None = None, stdin: IO[str] | None = None,
+        argv: list[str] | None = None) -> int:
+    """Render once. ``argv`` (the raw render arguments) enables the output cache."""
     from llmeter_bar import render
     from llmeter_bar.config import Config, load
     from llmeter_bar.errors import ConfigError
@@ -124,17 +133,21 @@ def run(opts: ShowOptions, stdout: IO[str] | None = None, stdin: IO[str] | None 
         print(f"llmeter-bar: unknown format '{opts.format}' (known: {known})", file=sys.stderr)
         return 2
     rendered: Rendered
+    store = None
+    horizon: list[float] = []
+    config_ok = True
+    tty = _isatty(stdout)
     try:
         try:
             config = load()
             results = None
         except ConfigError as exc:
             logs.warning("config: %s", exc)
-            config, results = Config(), [_config_problem(str(exc))]
+            config, results, config_ok = Config(), [_config_problem(str(exc))], False
         payload = _read_stdin(stdin or sys.stdin) if renderer.reads_stdin else None
         if results is None:
-            results = gather(opts, config, payload)
-        tty = _isatty(stdout)
+            store = None if opts.demo else _open_store()
+            results = gather(opts, config, payload, store, horizon)
         ctx = RenderContext(
             now=utcnow(),
             config=config,
@@ -146,9 +159,17 @@ def run(opts: ShowOptions, stdout: IO[str] | None = None, stdin: IO[str] | None 
             stdin_payload=payload,
         )
         rendered = renderer.render(results, ctx)
+        cacheable = argv is not None and config_ok and horizon and not renderer.reads_stdin
+        if cacheable and store is not None and not (opts.wait or opts.demo or opts.debug):
+            from llmeter_bar import fastpath
+
+            fastpath.remember(store, argv, rendered.text, rendered.exit_code, min(horizon), tty)
     except Exception:
         logs.exception("render failed")
         rendered = renderer.fallback("llm !err")
+    finally:
+        if store is not None:
+            store.close()
     try:
         stdout.write(rendered.text + "\n")
         stdout.flush()

@@ -1,0 +1,78 @@
+"""The rendered line itself, cached: most renders only open the cache and print.
+
+Bars ask for the same segment many times a minute (tmux per client, waybar per
+monitor, starship per prompt) and the line changes only when a record changes,
+a countdown ticks over a minute, or something becomes due or stale. So a render
+stores its output under a key made of its argv, the config file's identity, the
+environment that changes output, and a generation number every record write
+bumps; it stays valid until the next minute boundary or the next moment a
+provider becomes due, stale or reset, whichever is first. A hit needs neither
+the config parser, the models nor the renderer.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from llmeter_bar import paths
+
+GENERATION = "meta:generation"
+MAX_VALID = 60.0
+
+
+def key(argv: list[str], generation: int, tty: bool) -> str:
+    config = paths.config_file()
+    try:
+        st = os.stat(config)
+        identity = f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}"
+    except OSError:
+        identity = "absent"
+    env = "|".join(os.environ.get(name, "") for name in ("NO_COLOR", "TZ", "LLMETER_BAR_DEBUG"))
+    return "\x1f".join(["out", str(generation), config.as_posix(), identity, env, str(int(tty)), *argv])
+
+
+def lookup(argv: list[str]) -> int | None:
+    """Print a cached segment and return its exit code; None on a miss."""
+    from llmeter_bar.cache import Store
+
+    try:
+        store = Store()
+    except Exception:
+        return None
+    try:
+        generation = int(store.cache.get(GENERATION, 0))
+        hit = store.cache.get(key(argv, generation, sys.stdout.isatty()))
+    except Exception:
+        return None
+    finally:
+        store.close()
+    if not isinstance(hit, str):
+        return None
+    code, _, text = hit.partition("\t")
+    try:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):
+        pass
+    return int(code)
+
+
+def remember(store: object, argv: list[str], text: str, code: int, valid_for: float, tty: bool) -> None:
+    """Store a freshly rendered segment for at most ``valid_for`` seconds."""
+    import time
+
+    valid_for = min(valid_for, MAX_VALID - time.time() % MAX_VALID)
+    if valid_for < 1:
+        return
+    cache = store.cache  # type: ignore[attr-defined]
+    try:
+        generation = int(cache.get(GENERATION, 0))
+        cache.set(key(argv, generation, tty), f"{code}\t{text}", expire=valid_for)
+    except Exception:
+        pass  # an output cache that cannot be written only costs speed
+
+
+def bump(cache: object) -> None:
+    """Invalidate every cached segment: called wherever a record changes."""
+    cache.incr(GENERATION, default=0)  # type: ignore[attr-defined]

@@ -1,0 +1,64 @@
+"""The cached output line: served while valid, dropped when anything it shows changes."""
+
+from __future__ import annotations
+
+from llmeter_bar.cache import Store
+from support import cli
+
+
+def _poke(tmp_path, key: str, used: float, bump: bool) -> None:
+    """Rewrite a record's figure directly; ``bump`` announces it as the engine does."""
+    from llmeter_bar import fastpath
+
+    store = Store(tmp_path / "cache")
+    record = store.read(key)
+    record["result"]["windows"][0]["used_percent"] = used
+    store.write(key, record)
+    if bump:
+        fastpath.bump(store.cache)
+    store.close()
+
+
+def test_repeat_renders_are_served_from_the_output_cache(tmp_path, fake_server, write_config):
+    fake_server.reply("/usage/fake", {"used": 40})
+    write_config(cli.fake_config(fake_server.url))
+    cli.run("refresh")
+    first = cli.run("--format", "plain").stdout
+    assert "40%" in first
+    _poke(tmp_path, "fake", 41, bump=False)  # a change nobody announced...
+    assert cli.run("--format", "plain").stdout == first  # ...is not seen: the line came from the cache
+    assert "41%" in cli.run("--format", "plain", LLMETER_BAR_OUTPUT_CACHE="0").stdout
+    _poke(tmp_path, "fake", 42, bump=True)
+    assert "42%" in cli.run("--format", "plain").stdout
+
+
+def test_a_refresh_invalidates_the_cached_line(tmp_path, fake_server, write_config):
+    fake_server.reply("/usage/fake", {"used": 40})
+    write_config(cli.fake_config(fake_server.url))
+    cli.run("refresh")
+    assert "40%" in cli.run("--format", "tmux").stdout
+    fake_server.reply("/usage/fake", {"used": 77})
+    store = Store(tmp_path / "cache")
+    store.update("fake", next_at=0)
+    store.close()
+    assert "77%" in cli.run("refresh").stdout.replace("fake: ok", "77%")
+    assert "77%" in cli.run("--format", "tmux").stdout
+
+
+def test_a_config_change_invalidates_the_cached_line(tmp_path, fake_server, write_config):
+    fake_server.reply("/usage/fake", {"used": 40})
+    write_config(cli.fake_config(fake_server.url))
+    cli.run("refresh")
+    assert "Fake" in cli.run("--format", "plain").stdout
+    write_config(cli.fake_config(fake_server.url).replace('name = "Fake"', 'name = "Renamed"') + "\n")
+    assert "40%" in cli.run("--format", "plain").stdout
+
+
+def test_formats_and_options_have_their_own_lines(fake_server, write_config):
+    fake_server.reply("/usage/fake", {"used": 40})
+    write_config(cli.fake_config(fake_server.url))
+    cli.run("refresh")
+    tmux = cli.run("--format", "tmux").stdout
+    plain = cli.run("--format", "plain").stdout
+    assert tmux != plain and "#[" in tmux and "#[" not in plain
+    assert cli.run("--format", "tmux").stdout == tmux
