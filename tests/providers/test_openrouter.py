@@ -212,3 +212,14 @@ async def test_no_key_is_not_configured() -> None:
     async with aiohttp.ClientSession() as session:
         with pytest.raises(NotConfigured):
             await provider.fetch(session, SETTINGS)
+
+
+def test_corrupt_store_is_a_detail_for_credentials_and_config_error_for_fetch() -> None:
+    credstore.path().parent.mkdir(parents=True)
+    credstore.path().write_text("{broken")
+    info = provider.credentials(SETTINGS)
+    assert info is not None and "corrupt" in info.detail
+    with pytest.raises(FetchError) as err:
+        provider._secret(SETTINGS)
+    assert err.value.kind == "config"
+    assert credstore.path().read_text() == "{broken"

@@ -125,7 +125,12 @@ def find_secret(
     return None
 
 
-def credential_info(found: tuple[str, str] | None) -> CredentialInfo | None:
+def credential_info(find: Any) -> CredentialInfo | None:
+    """Where ``find()`` got the secret; a broken store is reported as a detail, not raised."""
+    try:
+        found = find()
+    except FetchError as exc:
+        return CredentialInfo(source="store", detail=exc.message)
     return CredentialInfo(source=found[1]) if found else None
 
 

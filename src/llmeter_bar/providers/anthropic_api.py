@@ -37,7 +37,7 @@ class AnthropicApi(Provider):
         return _money.find_secret(settings, (ENV,), (self.id,))
 
     def credentials(self, settings: ProviderSettings) -> CredentialInfo | None:
-        return _money.credential_info(self._secret(settings))
+        return _money.credential_info(lambda: self._secret(settings))
 
     async def fetch(
         self, session: aiohttp.ClientSession, settings: ProviderSettings, now: datetime | None = None

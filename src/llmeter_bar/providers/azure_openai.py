@@ -69,7 +69,7 @@ class AzureOpenAI(Provider):
         return f"https://{resource}.openai.azure.com"
 
     def credentials(self, settings: ProviderSettings) -> CredentialInfo | None:
-        return _money.credential_info(self._secret(settings))
+        return _money.credential_info(lambda: self._secret(settings))
 
     async def fetch(
         self, session: aiohttp.ClientSession, settings: ProviderSettings, now: datetime | None = None

@@ -111,10 +111,7 @@ class _OpenCode(Provider):
         return pair[1], raw[1]
 
     def credentials(self, settings: ProviderSettings) -> CredentialInfo | None:
-        try:
-            return _money.credential_info(self._cookie(settings))
-        except FetchError:
-            return CredentialInfo(source="config", detail="cookie without auth=")
+        return _money.credential_info(lambda: self._cookie(settings))
 
     async def fetch(
         self, session: aiohttp.ClientSession, settings: ProviderSettings, now: datetime | None = None
