@@ -191,3 +191,30 @@ def test_statusline_epoch_string_and_iso_resets() -> None:
                                      {"rate_limits": {"five_hour": {"used_percentage": "x"}}}])
 def test_statusline_without_usable_rate_limits_is_none(payload: Any) -> None:
     assert parse_statusline(payload, NOW) is None
+
+
+# Shared coercion helpers (providers/_parse.py), whose traps these payloads exercise.
+@pytest.mark.parametrize(("raw", "want"), [
+    (1774020000, datetime(2026, 3, 20, 15, 20, tzinfo=timezone.utc)),
+    (1774020000000, datetime(2026, 3, 20, 15, 20, tzinfo=timezone.utc)),
+    ("1774020000", datetime(2026, 3, 20, 15, 20, tzinfo=timezone.utc)),
+    ("2026-07-03T00:30:00.282668+00:00", datetime(2026, 7, 3, 0, 30, 0, 282668, tzinfo=timezone.utc)),
+    ("2030-01-01T00:00:00.000Z", datetime(2030, 1, 1, tzinfo=timezone.utc)),
+    ("2026-01-01T02:00:00.123456789+02:00", datetime(2026, 1, 1, 0, 0, 0, 123456, tzinfo=timezone.utc)),
+    ("2026-01-01 00:00:00", datetime(2026, 1, 1, tzinfo=timezone.utc)),
+    ("not a date", None), (None, None), (0, None), (-5, None), (True, None), ("", None), ({}, None),
+])
+def test_parse_time(raw: Any, want: datetime | None) -> None:
+    from llmeter_bar.providers._parse import parse_time
+
+    assert parse_time(raw) == want
+
+
+@pytest.mark.parametrize(("raw", "want"), [
+    ("14.5", 14.5), ("$2.50", 2.5), ("0E-10", 0.0), ("1,234.5", 1234.5), ("42%", 42.0), (7, 7.0),
+    ("bad", None), ("", None), (None, None), (True, None), ("nan", None), ("inf", None), ([1], None),
+])
+def test_to_float(raw: Any, want: float | None) -> None:
+    from llmeter_bar.providers._parse import to_float
+
+    assert to_float(raw) == want
