@@ -19,7 +19,8 @@ SETS: dict[str, dict[str, str]] = {
     },
     "nerd": {
         "claude": "\U000f06a9", "codex": "\uf120", "copilot": "\uf4b8", "gemini": "\uf005",
-        "cursor": "\uf245", "anthropic-api": "\uf155", "openai-api": "\uf0e7", "openrouter": "\uf0e8", "azure-openai": "\uf0c2",
+        "cursor": "\uf245", "anthropic-api": "\uf155", "openai-api": "\uf0e7", "openrouter": "\uf0e8",
+        "azure-openai": "\uf0c2",
     },
     "ascii": {
         "claude": "C", "codex": "X", "copilot": "GH", "gemini": "G", "cursor": "Cu",
