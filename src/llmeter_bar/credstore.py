@@ -109,9 +109,11 @@ def _fsync_dir(directory: Path) -> None:
 
 
 def _ensure_dir(directory: Path) -> None:
-    if not directory.exists():
+    try:
         directory.mkdir(parents=True, mode=0o700)
-        os.chmod(directory, 0o700)  # mkdir's mode is filtered by the umask
+    except FileExistsError:
+        return  # another writer created it first (or it was there): leave its mode alone
+    os.chmod(directory, 0o700)  # mkdir's mode is filtered by the umask
 
 
 @contextmanager
