@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import types
 from typing import Any
 
 import aiohttp
@@ -21,18 +20,6 @@ TOKEN_URL = GH + "/login/oauth/access_token"
 TOKEN = "gho_FAKEtoken0123456789abcdef"
 OR_KEY = "sk-or-v1-FAKE-login-0123456789"
 
-
-@pytest.fixture(autouse=True)
-def _aioresponses_compat(monkeypatch: pytest.MonkeyPatch) -> None:
-    """aioresponses 0.7.9 builds ClientResponse without aiohttp 3.14's ``stream_writer``."""
-    import aioresponses.core
-
-    class Response(aiohttp.ClientResponse):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            kwargs.setdefault("stream_writer", types.SimpleNamespace(output_size=0))
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(aioresponses.core, "ClientResponse", Response)
 
 
 @pytest.fixture

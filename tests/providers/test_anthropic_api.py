@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import types
 from datetime import datetime, timezone
 from typing import Any
 
@@ -23,18 +22,6 @@ NOW = datetime(2026, 3, 15, 12, 0, tzinfo=timezone.utc)
 provider = AnthropicApi()
 NAMES = sorted(p.stem for p in (FIXTURES / "anthropic_api").glob("*.json"))
 
-
-@pytest.fixture(autouse=True)
-def _aioresponses_compat(monkeypatch: pytest.MonkeyPatch) -> None:
-    """aioresponses 0.7.9 builds ClientResponse without aiohttp 3.14's ``stream_writer``."""
-    import aioresponses.core
-
-    class Response(aiohttp.ClientResponse):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            kwargs.setdefault("stream_writer", types.SimpleNamespace(output_size=0))
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(aioresponses.core, "ClientResponse", Response)
 
 
 def page(cents: list[str], more: bool = False, cursor: str | None = None) -> dict[str, Any]:

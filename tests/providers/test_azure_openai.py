@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import types
 from typing import Any
 
 import aiohttp
@@ -21,18 +20,6 @@ MODELS = re.compile(r"^https://myres\.openai\.azure\.com/openai/models\?api-vers
 USAGE = re.compile(r"^https://myres\.openai\.azure\.com/openai/usage\?api-version=2024-06-01$")
 provider = AzureOpenAI()
 
-
-@pytest.fixture(autouse=True)
-def _aioresponses_compat(monkeypatch: pytest.MonkeyPatch) -> None:
-    """aioresponses 0.7.9 builds ClientResponse without aiohttp 3.14's ``stream_writer``."""
-    import aioresponses.core
-
-    class Response(aiohttp.ClientResponse):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            kwargs.setdefault("stream_writer", types.SimpleNamespace(output_size=0))
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(aioresponses.core, "ClientResponse", Response)
 
 
 def test_usage_fixture() -> None:

@@ -29,20 +29,6 @@ OK_BODY = {"five_hour": {"utilization": 12.5, "resets_at": "2026-07-09T18:00:00Z
            "seven_day": {"utilization": 30}}
 
 
-@pytest.fixture(autouse=True)
-def _aioresponses_compat(monkeypatch: pytest.MonkeyPatch) -> None:
-    """aioresponses 0.7.9 builds ClientResponse without aiohttp 3.14's ``stream_writer``."""
-    import types
-
-    import aioresponses.core
-
-    class Response(aiohttp.ClientResponse):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            kwargs.setdefault("stream_writer", types.SimpleNamespace(output_size=0))
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(aioresponses.core, "ClientResponse", Response)
-
 
 def write_credentials(directory: Path, *, expires_in: float = 3600, token: str = TOKEN,
                       plan: str | None = "max", raw: str | None = None) -> Path:

@@ -31,20 +31,6 @@ OK_BODY = {"plan_type": "plus", "rate_limit": {
     "credits": {"has_credits": True, "unlimited": False, "balance": 42.5}}
 
 
-@pytest.fixture(autouse=True)
-def _aioresponses_compat(monkeypatch: pytest.MonkeyPatch) -> None:
-    """aioresponses 0.7.9 builds ClientResponse without aiohttp 3.14's ``stream_writer``."""
-    import types
-
-    import aioresponses.core
-
-    class Response(aiohttp.ClientResponse):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            kwargs.setdefault("stream_writer", types.SimpleNamespace(output_size=0))
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(aioresponses.core, "ClientResponse", Response)
-
 
 def make_jwt(claims: dict[str, Any]) -> str:
     def part(data: dict[str, Any]) -> str:

@@ -26,20 +26,6 @@ provider = Gemini()
 settings = ProviderSettings(id="gemini", options={"client_secret": "test-secret"})
 
 
-@pytest.fixture(autouse=True)
-def _aioresponses_compat(monkeypatch: pytest.MonkeyPatch) -> None:
-    """aioresponses 0.7.9 builds ClientResponse without aiohttp 3.14's ``stream_writer``."""
-    import types
-
-    import aioresponses.core
-
-    class Response(aiohttp.ClientResponse):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            kwargs.setdefault("stream_writer", types.SimpleNamespace(output_size=0))
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(aioresponses.core, "ClientResponse", Response)
-
 
 @pytest.fixture
 def store(monkeypatch: pytest.MonkeyPatch) -> dict[tuple[str, str | None], dict]:

@@ -26,20 +26,6 @@ from llmeter_bar.providers.base import ProviderSettings
 OLD_MTIME = 1_600_000_000  # far in the past: any rewrite moves it
 
 
-@pytest.fixture(autouse=True)
-def _aioresponses_compat(monkeypatch: pytest.MonkeyPatch) -> None:
-    """aioresponses 0.7.9 builds ClientResponse without aiohttp 3.14's ``stream_writer``."""
-    import types
-
-    import aioresponses.core
-
-    class Response(aiohttp.ClientResponse):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            kwargs.setdefault("stream_writer", types.SimpleNamespace(output_size=0))
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(aioresponses.core, "ClientResponse", Response)
-
 
 def jwt(exp: float) -> str:
     body = base64.urlsafe_b64encode(json.dumps({"exp": int(exp)}).encode()).decode().rstrip("=")

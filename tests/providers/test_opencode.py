@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import types
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 import aiohttp
 import pytest
@@ -23,18 +21,6 @@ zen, go = OpenCodeZen(), OpenCodeGo()
 ZEN = sorted(p.stem for p in (FIXTURES / "opencode").glob("zen_*.json"))
 GO = sorted(p.stem for p in (FIXTURES / "opencode").glob("go_*.json"))
 
-
-@pytest.fixture(autouse=True)
-def _aioresponses_compat(monkeypatch: pytest.MonkeyPatch) -> None:
-    """aioresponses 0.7.9 builds ClientResponse without aiohttp 3.14's ``stream_writer``."""
-    import aioresponses.core
-
-    class Response(aiohttp.ClientResponse):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            kwargs.setdefault("stream_writer", types.SimpleNamespace(output_size=0))
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(aioresponses.core, "ClientResponse", Response)
 
 
 @pytest.mark.parametrize("name", ZEN)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import types
 from datetime import datetime, timezone
 from typing import Any
 
@@ -31,18 +30,6 @@ def _names(endpoint: str) -> list[str]:
         if load_fixture("openrouter", p.stem)["endpoint"].endswith(endpoint) and "http_status" not in load_fixture("openrouter", p.stem)
     )
 
-
-@pytest.fixture(autouse=True)
-def _aioresponses_compat(monkeypatch: pytest.MonkeyPatch) -> None:
-    """aioresponses 0.7.9 builds ClientResponse without aiohttp 3.14's ``stream_writer``."""
-    import aioresponses.core
-
-    class Response(aiohttp.ClientResponse):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            kwargs.setdefault("stream_writer", types.SimpleNamespace(output_size=0))
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(aioresponses.core, "ClientResponse", Response)
 
 
 @pytest.mark.parametrize("name", _names("/key"))
