@@ -22,8 +22,22 @@ if TYPE_CHECKING:
 DETECT_TTL = 300.0
 
 
+def stored_accounts(provider_id: str) -> list[str]:
+    """Named accounts saved by ``llmeter-bar login --account NAME``."""
+    try:
+        from llmeter_bar import credstore
+
+        if not credstore.path().exists():
+            return []
+        return [name for name in credstore.accounts(provider_id) if name]
+    except Exception:
+        logs.exception("%s: credential store unreadable", provider_id)
+        return []
+
+
 def detect(config: Config) -> list[str]:
-    """Registered providers whose credentials are present (no network)."""
+    """Registered providers whose credentials are present (no network), plus
+    every account stored by ``login --account``."""
     found: list[str] = []
     for provider_id in registry.REGISTRY:
         try:
@@ -32,6 +46,7 @@ def detect(config: Config) -> list[str]:
                 found.append(provider_id)
         except Exception:
             logs.exception("%s: credential detection failed", provider_id)
+        found += [f"{provider_id}:{name}" for name in stored_accounts(provider_id)]
     return found
 
 
@@ -54,7 +69,16 @@ def enabled_ids(config: Config, store: Store | None) -> list[str]:
 
 
 def select(config: Config, store: Store | None, wanted: list[str] | None) -> list[ProviderSettings]:
+    """Instances to show. A listed provider without an accounts table in the
+    config also shows the accounts stored for it by ``login --account``."""
     ids = wanted if wanted else enabled_ids(config, store)
+    if wanted or config.providers is not None:
+        expanded: list[str] = []
+        for item in ids:
+            expanded.append(item)
+            if ":" not in item and not config.section("provider", item, "accounts"):
+                expanded += [f"{item}:{name}" for name in stored_accounts(item) if f"{item}:{name}" not in ids]
+        ids = expanded
     return config.instances(ids)
 
 

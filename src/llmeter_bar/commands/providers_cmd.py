@@ -21,13 +21,14 @@ def providers() -> None:
     enabled = set(config.providers or engine.detect(config))
     rows = []
     for provider_id, entry in registry.REGISTRY.items():
-        for settings in config.instances([provider_id]) or [config.settings_for(provider_id)]:
+        ids = [provider_id] + [f"{provider_id}:{n}" for n in engine.stored_accounts(provider_id)]
+        for settings in config.instances(ids) or [config.settings_for(provider_id)]:
             try:
                 found = registry.load(provider_id).credentials(settings)
                 where = f"{found.source}{f' ({found.detail})' if found.detail else ''}" if found else "not found"
             except Exception as exc:  # a broken credential file must not hide the others
                 where = f"unreadable: {exc}"
-            mark = "*" if provider_id in enabled else " "
+            mark = "*" if provider_id in enabled or settings.key in enabled else " "
             rows.append((mark, settings.key, entry.name, entry.kind, where))
     if not rows:
         click.echo("no providers are registered")
