@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from llmeter_bar.errors import FetchError
 from llmeter_bar.models import ProviderResult, utcnow
 from llmeter_bar.providers import _money
-from llmeter_bar.providers.base import CredentialInfo, Provider, ProviderSettings
+from llmeter_bar.providers.base import ProviderSettings
+from llmeter_bar.providers.keyed import ApiKeyProvider
 
 if TYPE_CHECKING:
     import aiohttp
@@ -25,25 +26,15 @@ API_VERSION = "2023-06-01"
 AUTH_HINT = "an admin key (sk-ant-admin01-...) is required; run `llmeter-bar login anthropic-api`"
 
 
-class AnthropicApi(Provider):
+class AnthropicApi(ApiKeyProvider):
+    key_env: ClassVar[str] = ENV
+    key_label: ClassVar[str] = "Anthropic admin key"
     id: ClassVar[str] = "anthropic-api"
     name: ClassVar[str] = "Anthropic API"
     kind: ClassVar[str] = "api"
     default_base_url: ClassVar[str] = "https://api.anthropic.com"
     # Cost data moves slowly (daily buckets, ~1 day lag): no need to poll often.
     default_interval: ClassVar[float] = 900.0
-
-    def _secret(self, settings: ProviderSettings) -> tuple[str, str] | None:
-        return _money.find_secret(settings, (ENV,), (self.id,))
-
-    def credentials(self, settings: ProviderSettings) -> CredentialInfo | None:
-        return _money.credential_info(lambda: self._secret(settings))
-
-    async def fetch(
-        self, session: aiohttp.ClientSession, settings: ProviderSettings, now: datetime | None = None
-    ) -> ProviderResult:
-        key = _money.require_secret(self._secret(settings), "Anthropic admin key", ENV, self.id)
-        return await self.fetch_with_key(session, settings, key, now=now)
 
     async def fetch_with_key(
         self, session: aiohttp.ClientSession, settings: ProviderSettings, key: str, now: datetime | None = None

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from llmeter_bar.errors import FetchError, NotConfigured
 from llmeter_bar.models import ProviderResult, Window, utcnow
 from llmeter_bar.providers import _money
-from llmeter_bar.providers.base import CredentialInfo, Provider, ProviderSettings
+from llmeter_bar.providers.base import ProviderSettings
+from llmeter_bar.providers.keyed import ApiKeyProvider
 
 if TYPE_CHECKING:
     import aiohttp
@@ -37,14 +38,13 @@ NO_USAGE = (
 )
 
 
-class AzureOpenAI(Provider):
+class AzureOpenAI(ApiKeyProvider):
+    key_env: ClassVar[str] = ENV_KEY
+    key_label: ClassVar[str] = "Azure OpenAI API key"
     id: ClassVar[str] = "azure-openai"
     name: ClassVar[str] = "Azure OpenAI"
     kind: ClassVar[str] = "api"
     default_interval: ClassVar[float] = 900.0
-
-    def _secret(self, settings: ProviderSettings) -> tuple[str, str] | None:
-        return _money.find_secret(settings, (ENV_KEY,), (self.id,))
 
     def resource(self, settings: ProviderSettings) -> str | None:
         """Resource name, env first, then config, then the stored login."""
@@ -68,13 +68,10 @@ class AzureOpenAI(Provider):
             raise FetchError("config", "Azure OpenAI resource must be a resource name like 'my-resource'")
         return f"https://{resource}.openai.azure.com"
 
-    def credentials(self, settings: ProviderSettings) -> CredentialInfo | None:
-        return _money.credential_info(lambda: self._secret(settings))
-
     async def fetch(
         self, session: aiohttp.ClientSession, settings: ProviderSettings, now: datetime | None = None
     ) -> ProviderResult:
-        key = _money.require_secret(self._secret(settings), "Azure OpenAI API key", ENV_KEY, self.id)
+        key = self.require_key(settings)
         return await self.fetch_with_key(session, settings, key, self.resource(settings), now=now)
 
     async def check_key(

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from llmeter_bar.errors import FetchError
 from llmeter_bar.models import ProviderResult, utcnow
 from llmeter_bar.providers import _money
-from llmeter_bar.providers.base import CredentialInfo, Provider, ProviderSettings
+from llmeter_bar.providers.base import ProviderSettings
+from llmeter_bar.providers.keyed import ApiKeyProvider
 
 if TYPE_CHECKING:
     import aiohttp
@@ -23,24 +24,14 @@ ENV = "OPENAI_ADMIN_KEY"
 AUTH_HINT = "an admin key (sk-admin-...) is required; run `llmeter-bar login openai-api`"
 
 
-class OpenAIApi(Provider):
+class OpenAIApi(ApiKeyProvider):
+    key_env: ClassVar[str] = ENV
+    key_label: ClassVar[str] = "OpenAI admin key"
     id: ClassVar[str] = "openai-api"
     name: ClassVar[str] = "OpenAI API"
     kind: ClassVar[str] = "api"
     default_base_url: ClassVar[str] = "https://api.openai.com"
     default_interval: ClassVar[float] = 900.0
-
-    def _secret(self, settings: ProviderSettings) -> tuple[str, str] | None:
-        return _money.find_secret(settings, (ENV,), (self.id,))
-
-    def credentials(self, settings: ProviderSettings) -> CredentialInfo | None:
-        return _money.credential_info(lambda: self._secret(settings))
-
-    async def fetch(
-        self, session: aiohttp.ClientSession, settings: ProviderSettings, now: datetime | None = None
-    ) -> ProviderResult:
-        key = _money.require_secret(self._secret(settings), "OpenAI admin key", ENV, self.id)
-        return await self.fetch_with_key(session, settings, key, now=now)
 
     async def fetch_with_key(
         self, session: aiohttp.ClientSession, settings: ProviderSettings, key: str, now: datetime | None = None

@@ -21,7 +21,8 @@ from llmeter_bar import logs
 from llmeter_bar.errors import FetchError
 from llmeter_bar.models import Credits, ProviderResult, Window, utcnow
 from llmeter_bar.providers import _money
-from llmeter_bar.providers.base import CredentialInfo, Provider, ProviderSettings
+from llmeter_bar.providers.base import ProviderSettings
+from llmeter_bar.providers.keyed import ApiKeyProvider
 
 if TYPE_CHECKING:
     import aiohttp
@@ -86,23 +87,13 @@ def credits_balance(envelope: Any) -> float:
     return total - used
 
 
-class OpenRouter(Provider):
+class OpenRouter(ApiKeyProvider):
+    key_env: ClassVar[str] = ENV
+    key_label: ClassVar[str] = "OpenRouter API key"
     id: ClassVar[str] = "openrouter"
     name: ClassVar[str] = "OpenRouter"
     kind: ClassVar[str] = "api"
     default_base_url: ClassVar[str] = "https://openrouter.ai/api/v1"
-
-    def _secret(self, settings: ProviderSettings) -> tuple[str, str] | None:
-        return _money.find_secret(settings, (ENV,), (self.id,))
-
-    def credentials(self, settings: ProviderSettings) -> CredentialInfo | None:
-        return _money.credential_info(lambda: self._secret(settings))
-
-    async def fetch(
-        self, session: aiohttp.ClientSession, settings: ProviderSettings, now: datetime | None = None
-    ) -> ProviderResult:
-        key = _money.require_secret(self._secret(settings), "OpenRouter API key", ENV, self.id)
-        return await self.fetch_with_key(session, settings, key, now=now)
 
     async def fetch_with_key(
         self, session: aiohttp.ClientSession, settings: ProviderSettings, key: str, now: datetime | None = None
