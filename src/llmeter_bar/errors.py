@@ -40,6 +40,12 @@ class FetchError(LlmeterError):
         label: str | None = None,
         retry_after: float | None = None,
     ) -> None:
+        # Upstream bodies end up in messages and may echo the credentials sent;
+        # every secret a provider read was registered, so this is the one place
+        # that keeps them out of bars, JSON, the cache and the log.
+        from llmeter_bar.logs import redact
+
+        message = redact(message)
         super().__init__(message)
         self.kind = kind
         self.message = message

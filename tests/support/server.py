@@ -25,14 +25,19 @@ class FakeServer:
         self.hits: Counter[str] = Counter()
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.lock = threading.Lock()
+        self.echo_headers = False
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                self.do_GET()
+
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
                 with server.lock:
                     server.hits[self.path] += 1
                     server.requests.append((self.path, dict(self.headers)))
-                reply = server.replies.get(self.path, Reply(404, {"error": "unknown"}))
+                bare = self.path.split("?", 1)[0]
+                reply = server.replies.get(self.path) or server.replies.get(bare) or server.fallback(self)
                 if reply.delay:
                     time.sleep(reply.delay)
                 body = reply.body if isinstance(reply.body, (bytes, str)) else json.dumps(reply.body)
@@ -62,6 +67,12 @@ class FakeServer:
     def __exit__(self, *exc: Any) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+    def fallback(self, handler: BaseHTTPRequestHandler) -> Reply:
+        if self.echo_headers:
+            # A hostile upstream that echoes the credentials it was sent.
+            return Reply(502, {"error": "bad gateway", "received": dict(handler.headers)})
+        return Reply(404, {"error": "unknown"})
 
     def reply(self, path: str, body: Any = None, status: int = 200, **kw: Any) -> None:
         self.replies[path] = Reply(status=status, body=body, **kw)
