@@ -55,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         from llmeter_bar.worker import main as worker_main
 
         return worker_main(args[1:])
-    found = parse_render_args(args)
+    # Shell completion runs the bare command with this variable set: click's job.
+    found = None if "_LLMETER_BAR_COMPLETE" in os.environ else parse_render_args(args)
     if found is None:
         from llmeter_bar.cli import cli
 

@@ -96,7 +96,7 @@ def gather(
             if _isatty(sys.stderr):
                 print(f"(demo data) {NO_PROVIDERS}", file=sys.stderr)
             return demo_results([])
-        return [state.config_error(NO_PROVIDERS)]
+        return [state.config_error(NO_PROVIDERS, status="unconfigured", label="setup")]
     if opts.wait:
         engine.refresh_now(store, instances, on_demand=False)
     return engine.collect(config, store, instances, trigger=not opts.wait, horizon=horizon)
