@@ -175,6 +175,10 @@ def _wait_for(store: Store, settings: ProviderSettings) -> str:
     deadline = time.monotonic() + settings.timeout + 2
     while time.monotonic() < deadline:
         if not store.locked(settings.key):
+            record = store.read(settings.key) or {}
+            error = record.get("error") or {}
+            if error:
+                return f"{error.get('kind')}: {error.get('message')} (fetched by another process)"
             return "ok (fetched by another process)"
         time.sleep(0.1)
     return "skipped: another refresh is still running"
