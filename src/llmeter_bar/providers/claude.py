@@ -22,7 +22,6 @@ Body parsing lives in :mod:`claude_parse`; Claude Code's status-line feed in
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,13 +34,13 @@ from llmeter_bar.models import ProviderResult, utcnow
 from llmeter_bar.providers._parse import as_dict, humanize_age, parse_time, to_str
 from llmeter_bar.providers.base import CredentialInfo, Provider, ProviderSettings
 from llmeter_bar.providers.claude_parse import parse_usage
+from llmeter_bar.providers.credfile import read_json_object
 
 if TYPE_CHECKING:
     import aiohttp
 
 RENEW_HINT = "open Claude Code (run `claude`) to renew the login"
 ENV_TOKEN = "CLAUDE_CODE_OAUTH_TOKEN"
-MAX_CREDENTIALS_BYTES = 1024 * 1024  # a real file is < 1 KB; refuse to slurp junk
 
 
 @dataclass(slots=True)
@@ -73,19 +72,9 @@ def read_token(settings: ProviderSettings) -> ClaudeToken | None:
     if from_env:
         return ClaudeToken(from_env, f"env:{ENV_TOKEN}")
     path = credentials_path(settings)
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_CREDENTIALS_BYTES + 1)
-    except FileNotFoundError:
+    data = read_json_object(path, RENEW_HINT)
+    if data is None:
         return None
-    except OSError as exc:
-        raise FetchError("auth", f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        data: Any = json.loads(raw) if len(raw) <= MAX_CREDENTIALS_BYTES else None
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        raise FetchError("auth", f"{path} is empty or not JSON; {RENEW_HINT}")
     oauth = as_dict(data.get("claudeAiOauth"))
     token = to_str(oauth.get("accessToken"))
     if not token:
@@ -132,7 +121,9 @@ class Claude(Provider):
         }
 
     async def fetch(self, session: aiohttp.ClientSession, settings: ProviderSettings) -> ProviderResult:
-        from llmeter_bar.providers.http import request_json  # aiohttp only when fetching
+        from llmeter_bar.providers.http import (
+            request_json,  # aiohttp only when fetching
+        )
 
         found = read_token(settings)
         if found is None:

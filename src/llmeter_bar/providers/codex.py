@@ -38,13 +38,13 @@ from llmeter_bar.providers._parse import as_dict, humanize_age, parse_time, to_s
 from llmeter_bar.providers.base import CredentialInfo, Provider, ProviderSettings
 from llmeter_bar.providers.codex_logs import newest_snapshot
 from llmeter_bar.providers.codex_parse import parse_usage
+from llmeter_bar.providers.credfile import read_json_object
 
 if TYPE_CHECKING:
     import aiohttp
 
 RENEW_HINT = "open Codex (run `codex`) to renew the login"
 AUTH_CLAIM = "https://api.openai.com/auth"
-MAX_AUTH_BYTES = 1024 * 1024
 
 
 @dataclass(slots=True)
@@ -76,19 +76,9 @@ def codex_home(settings: ProviderSettings) -> Path:
 def read_auth(settings: ProviderSettings) -> CodexAuth | None:
     """The Codex CLI's ChatGPT login, read-only; None when there is no auth.json."""
     path = codex_home(settings) / "auth.json"
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_AUTH_BYTES + 1)
-    except FileNotFoundError:
+    data = read_json_object(path, RENEW_HINT)
+    if data is None:
         return None
-    except OSError as exc:
-        raise FetchError("auth", f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        data: Any = json.loads(raw) if len(raw) <= MAX_AUTH_BYTES else None
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        raise FetchError("auth", f"{path} is empty or not JSON; {RENEW_HINT}")
     tokens = as_dict(data.get("tokens"))
     token = to_str(tokens.get("access_token"))
     if not token:
@@ -159,7 +149,9 @@ class Codex(Provider):
     async def _fetch_api(
         self, session: aiohttp.ClientSession, settings: ProviderSettings, now: datetime
     ) -> ProviderResult:
-        from llmeter_bar.providers.http import request_json  # aiohttp only when fetching
+        from llmeter_bar.providers.http import (
+            request_json,  # aiohttp only when fetching
+        )
 
         auth = read_auth(settings)
         if auth is None:
