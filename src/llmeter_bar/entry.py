@@ -65,12 +65,16 @@ def main(argv: list[str] | None = None) -> int:
         # Through the environment so the output cache key and the background
         # refresher see the same file as this render.
         os.environ["LLMETER_BAR_CONFIG"] = os.path.expanduser(str(found.pop("config_path")))
+    store = None
     if not (found.get("wait") or found.get("demo") or found.get("debug") or _output_cache_off()):
-        from llmeter_bar.fastpath import lookup
+        from llmeter_bar.fastpath import lookup, open_store
 
-        code = lookup(args)
+        store = open_store()
+        code = lookup(args, store) if store is not None else None
         if code is not None:
+            store.close()  # type: ignore[union-attr]
             return code
     from llmeter_bar.show import ShowOptions, run
 
-    return run(ShowOptions(**found), argv=None if _output_cache_off() else args)  # type: ignore[arg-type]
+    argv = None if _output_cache_off() else args
+    return run(ShowOptions(**found), argv=argv, store=store)  # type: ignore[arg-type]

@@ -32,21 +32,24 @@ def key(argv: list[str], generation: int, tty: bool) -> str:
     return "\x1f".join(["out", str(generation), config.as_posix(), identity, env, str(int(tty)), *argv])
 
 
-def lookup(argv: list[str]) -> int | None:
-    """Print a cached segment and return its exit code; None on a miss."""
+def open_store() -> object | None:
+    """The cache, opened once per render and shared with the slow path on a miss."""
     from llmeter_bar.cache import Store
 
     try:
-        store = Store()
+        return Store()
     except Exception:
         return None
+
+
+def lookup(argv: list[str], store: object) -> int | None:
+    """Print a cached segment and return its exit code; None on a miss."""
+    cache = store.cache  # type: ignore[attr-defined]
     try:
-        generation = int(store.cache.get(GENERATION, 0))
-        hit = store.cache.get(key(argv, generation, sys.stdout.isatty()))
+        generation = int(cache.get(GENERATION, 0))
+        hit = cache.get(key(argv, generation, sys.stdout.isatty()))
     except Exception:
         return None
-    finally:
-        store.close()
     if not isinstance(hit, str):
         return None
     code, _, text = hit.partition("\t")

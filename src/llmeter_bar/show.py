@@ -63,13 +63,6 @@ def _read_stdin(stream: IO[str], timeout: float = STDIN_TIMEOUT) -> dict[str, An
     return payload if isinstance(payload, dict) else None
 
 
-def _ingest_statusline(payload: dict[str, Any], config: Config, store: Any) -> None:
-    """Claude Code hands us the Claude windows for free: store them as the claude result."""
-    from llmeter_bar import ingest
-
-    ingest.claude_code(payload, config, store)
-
-
 def gather(
     opts: ShowOptions, config: Config, stdin_payload: dict[str, Any] | None, store: Store | None,
     horizon: list[float],
@@ -84,7 +77,10 @@ def gather(
         return [state.config_error("cache directory unusable; set LLMETER_BAR_CACHE_DIR to a writable one")]
     if stdin_payload is not None:
         try:
-            _ingest_statusline(stdin_payload, config, store)
+            # Claude Code hands us the Claude windows for free: store them as the claude result.
+            from llmeter_bar import ingest
+
+            ingest.claude_code(stdin_payload, config, store)
         except Exception:
             logs.exception("could not store the status line's rate limits")
     instances = engine.select(config, store, opts.providers)
@@ -113,8 +109,9 @@ def _open_store() -> Store | None:
 
 
 def run(opts: ShowOptions, stdout: IO[str] | None = None, stdin: IO[str] | None = None,
-        argv: list[str] | None = None) -> int:
-    """Render once. ``argv`` (the raw render arguments) enables the output cache."""
+        argv: list[str] | None = None, store: Store | None = None) -> int:
+    """Render once. ``argv`` (the raw render arguments) enables the output cache;
+    ``store`` is a cache the caller already opened (this function closes it)."""
     from llmeter_bar import render
     from llmeter_bar.config import Config, load
     from llmeter_bar.errors import ConfigError
@@ -131,9 +128,10 @@ def run(opts: ShowOptions, stdout: IO[str] | None = None, stdin: IO[str] | None 
     except KeyError:
         known = ", ".join(sorted(render.FORMATS))
         print(f"llmeter-bar: unknown format '{opts.format}' (known: {known})", file=sys.stderr)
+        if store is not None:
+            store.close()
         return 2
     rendered: Rendered
-    store = None
     horizon: list[float] = []
     config_ok = True
     tty = _isatty(stdout)
@@ -146,7 +144,8 @@ def run(opts: ShowOptions, stdout: IO[str] | None = None, stdin: IO[str] | None 
             config, results, config_ok = Config(), [_config_problem(str(exc))], False
         payload = _read_stdin(stdin or sys.stdin) if renderer.reads_stdin else None
         if results is None:
-            store = None if opts.demo else _open_store()
+            if store is None and not opts.demo:
+                store = _open_store()
             results = gather(opts, config, payload, store, horizon)
         ctx = RenderContext(
             now=utcnow(),
