@@ -130,7 +130,7 @@ def credential_info(find: Any) -> CredentialInfo | None:
     try:
         found = find()
     except FetchError as exc:
-        return CredentialInfo(source="store", detail=exc.message)
+        return CredentialInfo(source="store", detail=exc.message, usable=False)
     return CredentialInfo(source=found[1]) if found else None
 
 

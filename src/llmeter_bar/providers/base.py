@@ -44,6 +44,7 @@ class CredentialInfo:
 
     source: str  # a path, "env:NAME", "config", "store"
     detail: str = ""  # e.g. "expired 3h ago", "plan max"
+    usable: bool = True  # False: found but unreadable or corrupt; ``detail`` says why
 
 
 class Provider:

@@ -100,7 +100,7 @@ class Claude(Provider):
         try:
             found = read_token(settings)
         except FetchError as exc:
-            return CredentialInfo(source=str(credentials_path(settings)), detail=exc.message)
+            return CredentialInfo(source=str(credentials_path(settings)), detail=exc.message, usable=False)
         if found is None:
             return None
         details = []

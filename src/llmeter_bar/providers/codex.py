@@ -106,7 +106,7 @@ class Codex(Provider):
         try:
             found = read_auth(settings)
         except FetchError as exc:
-            return CredentialInfo(source=str(codex_home(settings) / "auth.json"), detail=exc.message)
+            return CredentialInfo(source=str(codex_home(settings) / "auth.json"), detail=exc.message, usable=False)
         if found is None:
             return None
         details = []

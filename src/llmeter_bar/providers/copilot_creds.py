@@ -111,6 +111,6 @@ def describe(settings: ProviderSettings) -> CredentialInfo | None:
     except NotConfigured:
         return None
     except FetchError as exc:
-        return CredentialInfo(source=str(plugin_dir()), detail=exc.message)
+        return CredentialInfo(source=str(plugin_dir()), detail=exc.message, usable=False)
     detail = f"user {token.user}" if token.user else ""
     return CredentialInfo(source=token.source, detail=detail)
