@@ -52,6 +52,9 @@ def budget(settings: ProviderSettings) -> float | None:
 
 
 def monthly_cost(settings: ProviderSettings, used: float, now: datetime, currency: str = "USD") -> Cost:
+    if used < 0:
+        # A month's spend below zero means the figures changed meaning; "-$5.00" would mislead.
+        raise FetchError("parse", f"negative spend for the month ({used:g}): the format changed")
     return Cost(
         used=used,
         limit=budget(settings),

@@ -69,9 +69,13 @@ def _fraction(bucket: dict[str, Any]) -> float | None:
     remaining = bucket.get("remaining")
     if isinstance(remaining, dict):  # grouped shape, or a protobuf oneof {"case", "value"}
         if remaining.get("case") == "remainingFraction":
-            return to_float(remaining.get("value"))
-        return to_float(remaining.get("remainingFraction"))
-    return to_float(bucket.get("remainingFraction"))
+            value = to_float(remaining.get("value"))
+        else:
+            value = to_float(remaining.get("remainingFraction"))
+    else:
+        value = to_float(bucket.get("remainingFraction"))
+    # Outside 0-1 it is not a fraction (-5 would read as 600 % used): unknown, not clamped.
+    return value if value is not None and 0.0 <= value <= 1.0 else None
 
 
 def _model_windows(buckets: list[Any]) -> list[Window]:
