@@ -23,6 +23,7 @@ class RenderContext:
     show_account: bool = False
     demo: bool = False
     stdin_payload: dict[str, Any] | None = None  # claude-code: the session JSON
+    history: dict[str, Any] = field(default_factory=dict)  # key -> history.History, long views only
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from llmeter_bar.format import template, thresholds
+from llmeter_bar.format import icons, sparkline, template, thresholds
 from llmeter_bar.format import time as ftime
 from llmeter_bar.render.common import clean, figure, values
 
@@ -17,9 +17,11 @@ if TYPE_CHECKING:
 _HEADER = template.parse("{name}[ ({plan})] · {status}[ · {age} ago][ · via {source}][ · {account}]")
 _WINDOW = template.parse(
     "  {window}: {used}[ {gauge}][ · resets in {reset_in}][ ({reset_at})]"
-    "[ · {passed}][ · pace {pace}][ · {eta}][ · {count}]"
+    "[ · {passed}][ · pace {pace}][ · {eta}][ · {count}][ · trend {spark}]"
 )
-_COST = template.parse("  spend[ ({period})]: {cost}[ of {limit}][ ({budget_used})][ · resets {cost_reset}]")
+_COST = template.parse(
+    "  spend[ ({period})]: {cost}[ of {limit}][ ({budget_used})][ · resets {cost_reset}][ · trend {spark}]"
+)
 _CREDITS = template.parse("  credits: {credits}")
 _ERROR = template.parse("  ! {error}[: {message}][ · retry {retry}]")
 _NONE = template.parse("  no data yet")
@@ -29,12 +31,29 @@ def _num(value: float) -> str:
     return f"{value:g}" if abs(value) < 1e15 else f"{value:.3g}"
 
 
+def _trend(ctx: RenderContext, result: ProviderResult, series_id: str, resets_at: Any,
+           window_seconds: float | None, column: int, hi: float | None, chars: str) -> str:
+    """Sparkline of this window cycle's history; empty without history (e.g. a bar's
+    first run, or a caller that did not load it)."""
+    from llmeter_bar.history import cycle
+
+    history = ctx.history.get(result.key)
+    series = history.series.get(series_id) if history is not None else None
+    if series is None:
+        return ""
+    now = ctx.now.timestamp()
+    points = cycle(series, resets_at, window_seconds, now, column)
+    top = hi if hi else max((v for _, v in points), default=0.0)
+    return sparkline.sparkline(points, now, hi=top, chars=chars) if top > 0 else ""
+
+
 def long_lines(results: list[ProviderResult], ctx: RenderContext, opts: Options, escape: Any) -> list[tuple[str, str]]:
     """Lines of the long view, provider text escaped with ``escape``."""
     data = ctx.config.data
     icon_cfg = data.get("icons", {})
     tz = ctx.extra.get("tz")
     hour12 = opts.get("clock") == "12h"
+    chars = sparkline.chars_for(icons.icon_set(icon_cfg))
     lines: list[tuple[str, str]] = []
     for result in results:
         limits = thresholds.for_provider(data.get("thresholds", {}), result.key)
@@ -48,6 +67,9 @@ def long_lines(results: list[ProviderResult], ctx: RenderContext, opts: Options,
             vals["passed"] = "reset passed, estimated" if window.estimated else ""
             if window.used is not None and window.limit:
                 vals["count"] = f"{_num(window.used)}/{_num(window.limit)}"
+            if not window.estimated and not window.unlimited:
+                vals["spark"] = _trend(ctx, result, window.id, window.resets_at, window.window_seconds, 1, 100.0,
+                                       chars)
             body.append((_WINDOW.render(vals, escape), result.status if result.status == "stale" else level))
         cost = result.cost
         if cost is not None and has_data:
@@ -55,6 +77,7 @@ def long_lines(results: list[ProviderResult], ctx: RenderContext, opts: Options,
             vals["budget_used"] = vals.get("budget_used", "")
             vals["period"] = clean(cost.period).replace("_", " ")
             vals["cost_reset"] = ftime.clock(cost.resets_at, ctx.now, tz=tz, hour12=hour12)
+            vals["spark"] = _trend(ctx, result, "cost", cost.resets_at, None, 2, cost.limit, chars)
             level = limits.classify(cost.used_percent)[0]
             if result.kind == "api" or not result.windows:
                 worst = max(worst, level, key=("ok", "warn", "crit").index)
