@@ -74,10 +74,11 @@ from llmeter_bar.commands.auth import login, logout  # noqa: E402
 from llmeter_bar.commands.cache_cmd import cache  # noqa: E402
 from llmeter_bar.commands.config_cmd import config  # noqa: E402
 from llmeter_bar.commands.ingest_cmd import ingest  # noqa: E402
+from llmeter_bar.commands.init_cmd import init  # noqa: E402
 from llmeter_bar.commands.providers_cmd import providers  # noqa: E402
 from llmeter_bar.commands.refresh_cmd import refresh  # noqa: E402
 
-COMMANDS: list[click.Command] = [refresh, providers, cache, config, ingest, login, logout]
+COMMANDS: list[click.Command] = [refresh, providers, cache, config, ingest, init, login, logout]
 for _command in COMMANDS:
     cli.add_command(_command)
 

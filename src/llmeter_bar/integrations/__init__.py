@@ -1,0 +1,74 @@
+"""The shipped host snippets, as package data, and how ``init`` fills them in.
+
+Each host has a folder here holding the literal files a user pastes; the repo's
+``integrations/<host>/`` folders carry the same files (a test keeps them
+identical) plus a README. In the files, ``@LLMETER_BAR@`` stands for the
+command: bars often run with a reduced ``PATH``, so ``init`` replaces it with
+the absolute path of the installed console script.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+PLACEHOLDER = "@LLMETER_BAR@"
+ROOT = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True, slots=True)
+class Host:
+    name: str
+    main: str  # the file ``init HOST`` prints
+    files: tuple[str, ...]
+    summary: str
+
+
+HOSTS: dict[str, Host] = {h.name: h for h in (
+    Host("tmux", "tmux.conf", ("tmux.conf", "llmeter-bar.tmux"), "status-right snippet; TPM-style plugin"),
+    Host("waybar", "config.jsonc", ("config.jsonc", "style.css"), "custom/llmeter module and level classes"),
+    Host("polybar", "module.ini", ("module.ini",), "custom/script module"),
+    Host("i3blocks", "i3blocks.conf", ("i3blocks.conf",), "block for i3blocks (i3bar, swaybar)"),
+    Host("i3bar", "bar.conf", ("bar.conf",), "i3/sway bar block running i3blocks"),
+    Host("starship", "starship.toml", ("starship.toml",), "[custom.llmeter] prompt module"),
+    Host("claude-code", "settings.json", ("settings.json",), "Claude Code statusLine setting"),
+    Host("zellij", "zjstatus.kdl", ("zjstatus.kdl",), "zjstatus command widget"),
+    Host("xmobar", "xmobarrc", ("xmobarrc",), "xmobar Run Com entry"),
+)}
+
+
+def path(host: str, name: str | None = None) -> Path:
+    """A shipped file; KeyError for an unknown host or file."""
+    entry = HOSTS[host]
+    name = name or entry.main
+    if name not in entry.files:
+        raise KeyError(name)
+    return ROOT / host / name
+
+
+def command_words() -> list[str]:
+    """How to start this installation from a bar, most specific first.
+
+    The running console script wins over ``PATH`` (which may hold another
+    install); ``python -m`` is the last resort and always works.
+    """
+    argv0 = sys.argv[0] if sys.argv else ""
+    if os.path.basename(argv0) == "llmeter-bar" and os.path.isfile(argv0):
+        return [os.path.abspath(argv0)]
+    found = shutil.which("llmeter-bar")
+    if found:
+        return [os.path.abspath(found)]
+    return [sys.executable, "-m", "llmeter_bar"]
+
+
+def fill(text: str, words: list[str]) -> str:
+    """The snippet with every placeholder replaced by the shell-quoted command."""
+    return text.replace(PLACEHOLDER, shlex.join(words))
+
+
+def render(host: str, name: str | None = None, words: list[str] | None = None) -> str:
+    return fill(path(host, name).read_text(encoding="utf-8"), words or command_words())
