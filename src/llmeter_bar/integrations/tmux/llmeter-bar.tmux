@@ -23,7 +23,7 @@ default_command() {
 }
 
 main() {
-    local command args key run opt value
+    local command args key run opt value refresh
     command="$(option @llmeter_command "$(default_command)")"
     args="$(option @llmeter_args "--format tmux")"
     key="$(option @llmeter_refresh_key U)"

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# llmeter-bar TPM-style plugin: replaces #{llmeter} in status-left and
+# status-right with #(llmeter-bar --format tmux) and binds prefix + U to a
+# refresh. Run it after those options are set (TPM runs it for you).
+#
+# Options (tmux set -g @llmeter_... before the plugin runs):
+#   @llmeter_command       the command (default: llmeter-bar from PATH, absolute)
+#   @llmeter_args          its arguments (default: --format tmux)
+#   @llmeter_refresh_key   prefix key that fetches now (default: U; "none" for no binding)
+#   @llmeter_mouse         "on": a click on the right status area fetches now too
+#   @llmeter_interpolate   options to edit (default: "status-left status-right")
+
+option() {
+    local value
+    value="$(tmux show-option -gqv "$1")"
+    printf '%s' "${value:-$2}"
+}
+
+default_command() {
+    local found
+    found="$(command -v llmeter-bar)" || found=llmeter-bar
+    printf '%q' "$found"
+}
+
+main() {
+    local command args key run opt value refresh
+    command="$(option @llmeter_command "$(default_command)")"
+    args="$(option @llmeter_args "--format tmux")"
+    key="$(option @llmeter_refresh_key U)"
+    # status-left/right are strftime-expanded before #() runs: protect any %.
+    run="#(${command//%/%%} ${args//%/%%})"
+    for opt in $(option @llmeter_interpolate "status-left status-right"); do
+        value="$(tmux show-option -gqv "$opt")"
+        # Quoted replacement: bash 5.2 would otherwise expand & in it.
+        tmux set-option -gq "$opt" "${value//\#\{llmeter\}/"$run"}"
+    done
+    refresh="$command refresh >/dev/null 2>&1; tmux refresh-client -S"
+    if [ "$key" != none ]; then
+        tmux bind-key "$key" run-shell -b "$refresh"
+    fi
+    if [ "$(option @llmeter_mouse off)" = on ]; then
+        tmux bind-key -n MouseDown1StatusRight run-shell -b "$refresh"
+    fi
+}
+
+main

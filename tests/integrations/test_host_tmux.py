@@ -1,0 +1,111 @@
+"""tmux runs the shipped snippet and plugin; an outer tmux shows what the inner
+client's status line really displays, colours included (capture-pane -e)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from llmeter_bar import integrations
+from support import cli, hosts
+
+pytestmark = pytest.mark.hosts
+
+WARN_RGB = "38;2;229;192;123"  # #e5c07b, the default warn colour
+CRIT_RGB = "38;2;224;108;117"  # #e06c75, crit
+
+
+@dataclass
+class Nested:
+    """An inner tmux server (the one under test) attached inside an outer one."""
+
+    tmux: str
+    inner: Path
+    outer: Path
+    env: dict[str, str]
+
+    def inner_cmd(self, *args: str) -> str:
+        return self.run(self.inner, *args)
+
+    def run(self, socket: Path, *args: str) -> str:
+        done = subprocess.run([self.tmux, "-S", str(socket), *args], capture_output=True, text=True,
+                              env=self.env, timeout=15)
+        assert done.returncode == 0, f"tmux {' '.join(args)}: {done.stderr}"
+        return done.stdout
+
+    def status_line(self) -> str:
+        """The inner client's status line as the outer pane holds it, with SGR escapes."""
+        lines = self.run(self.outer, "capture-pane", "-p", "-e", "-t", "out").rstrip("\n").split("\n")
+        return lines[-1]
+
+    def screen(self) -> str:
+        return self.run(self.outer, "capture-pane", "-p", "-t", "out")
+
+
+@pytest.fixture
+def nested(tmp_path: Path) -> Iterator[callable]:  # type: ignore[valid-type]
+    tmux = hosts.need("tmux", package="tmux")["tmux"]
+    sockets = Path(tempfile.mkdtemp(prefix="lmb-tmux-"))  # short: unix socket paths are limited
+    started: list[Nested] = []
+
+    def start(config: str, **env: str) -> Nested:
+        conf = tmp_path / "inner.conf"
+        conf.write_text(config)
+        outer_conf = tmp_path / "outer.conf"
+        outer_conf.write_text("set -g default-terminal tmux-256color\nset -g status off\n")
+        nest = Nested(tmux, sockets / "inner", sockets / "outer", cli.env(**env))
+        started.append(nest)
+        nest.run(nest.inner, "-f", str(conf), "new-session", "-d", "-s", "in", "-x", "150", "-y", "6")
+        # -T RGB: the inner client draws #rrggbb as 24-bit colour, so the exact colour is checkable.
+        attach = f"env -u TMUX {tmux} -S {nest.inner} -T RGB attach -t in"
+        nest.run(nest.outer, "-f", str(outer_conf), "new-session", "-d", "-s", "out", "-x", "150", "-y", "6", attach)
+        return nest
+
+    yield start
+    for nest in started:
+        for socket in (nest.outer, nest.inner):
+            subprocess.run([tmux, "-S", str(socket), "kill-server"], capture_output=True, env=nest.env)
+    shutil.rmtree(sockets, ignore_errors=True)
+
+
+def test_status_right_snippet_shows_the_segment_in_its_colour_and_prefix_u_refreshes(nested, filled_cache):
+    nest = nested(hosts.shipped("tmux", "tmux.conf"))
+    line = hosts.wait_for(lambda: "75%" in nest.status_line() and nest.status_line(), 10,
+                          "the segment in the inner status line")
+    assert WARN_RGB in line and "• 75%" in line, repr(line)
+    assert "#[" not in line and "not ready" not in line, repr(line)
+    assert nest.inner_cmd("show-option", "-gv", "status-right-length").strip() == "100"
+
+    filled_cache.set_used(95)
+    nest.run(nest.outer, "send-keys", "-t", "out", "C-b", "U")  # prefix + U, typed into the inner client
+    line = hosts.wait_for(lambda: "95%" in nest.status_line() and nest.status_line(), 10,
+                          f"95% after prefix + U (screen: {nest.screen()!r})")
+    assert CRIT_RGB in line, repr(line)
+    assert filled_cache.hits() == 2
+
+
+def test_plugin_interpolates_placeholder_from_path_and_binds_the_refresh_key(nested, filled_cache):
+    plugin = integrations.path("tmux", "llmeter-bar.tmux")
+    assert plugin.stat().st_mode & 0o111, "the plugin must be executable (TPM runs it directly)"
+    config = (
+        "set -g status-right-length 80\n"
+        "set -g status-left '[#S] '\n"
+        "set -g status-right '#{llmeter} | %%H'\n"
+        "set -g @llmeter_refresh_key R\n"
+        f"run-shell {plugin}\n"
+    )
+    path = f"{cli.SCRIPT.parent}:/usr/bin:/bin"  # the plugin finds llmeter-bar on PATH
+    nest = nested(config, PATH=path)
+    assert nest.inner_cmd("show-option", "-gv", "status-right") == f"#({cli.SCRIPT} --format tmux) | %%H\n"
+    assert nest.inner_cmd("show-option", "-gv", "status-left") == "[#S] \n"
+    keys = nest.inner_cmd("list-keys", "-T", "prefix", "R")
+    assert f"{cli.SCRIPT} refresh" in keys and "refresh-client -S" in keys, keys
+    line = hosts.wait_for(lambda: "75%" in nest.status_line() and nest.status_line(), 10,
+                          "the interpolated segment")
+    assert WARN_RGB in line and "| %H" in line, repr(line)
