@@ -1,0 +1,76 @@
+"""i3blocks runs the shipped block headless: it writes the i3bar protocol to stdout
+and reads click events on stdin, exactly what i3bar or swaybar would see."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+
+from support import cli, hosts
+
+pytestmark = pytest.mark.hosts
+
+
+class I3blocks:
+    def __init__(self, binary: str, config: Path, log: Path) -> None:
+        self.log = log
+        self.proc = subprocess.Popen([binary, "-c", str(config)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=log.open("wb"), env=cli.env(), start_new_session=True)
+        self.lines: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            self.lines.append(raw.decode("utf-8"))
+
+    def blocks(self) -> list[dict[str, object]]:
+        """Every state of the llmeter block, in order, from the status lines so far."""
+        found = []
+        for line in self.lines[2:]:  # header, then the opening "[" of the endless array
+            for block in json.loads(line.lstrip(",")):
+                if block.get("name") == "llmeter":
+                    found.append(block)
+        return found
+
+    def click(self, button: int) -> None:
+        assert self.proc.stdin is not None
+        if not getattr(self, "_opened", False):
+            self.proc.stdin.write(b"[\n")
+            self._opened = True
+        self.proc.stdin.write(json.dumps({"name": "llmeter", "instance": "", "button": button,
+                                          "x": 5, "y": 5}).encode() + b"\n")
+        self.proc.stdin.flush()
+
+    def output(self) -> str:
+        return "".join(self.lines) + f"\n--- stderr ---\n{hosts.read(self.log)}"
+
+
+def test_block_full_short_text_colour_and_a_click_that_refreshes(tmp_path, filled_cache):
+    binary = hosts.need("i3blocks", package="i3blocks")["i3blocks"]
+    config = tmp_path / "i3blocks.conf"
+    config.write_text(hosts.shipped("i3blocks"))
+    bar = I3blocks(binary, config, tmp_path / "i3blocks.log")
+    try:
+        first = hosts.wait_for(lambda: bar.blocks(), 10, "the llmeter block", tmp_path / "i3blocks.log")[0]
+        header = json.loads(bar.lines[0])
+        assert header["version"] == 1 and header["click_events"] is True
+        assert (first["full_text"], first["short_text"], first["color"]) == ("• 75%", "•75%", "#e5c07b"), bar.output()
+        assert not first.get("urgent"), bar.output()
+
+        filled_cache.set_used(95)
+        bar.click(3)  # a right click only re-renders: no fetch
+        hosts.wait_for(lambda: len(bar.blocks()) >= 2, 10, "a re-render after a right click", tmp_path / "i3blocks.log")
+        assert filled_cache.hits() == 1 and bar.blocks()[-1]["full_text"] == "• 75%", bar.output()
+
+        bar.click(1)  # left click: llmeter-bar refresh, then the render
+        last = hosts.wait_for(lambda: [b for b in bar.blocks() if b["full_text"] == "• 95%"], 15,
+                              f"95% after a left click:\n{bar.output()}")[-1]
+        assert (last["short_text"], last["color"]) == ("•95%", "#e06c75"), bar.output()
+        assert filled_cache.hits() == 2
+    finally:
+        hosts.stop(bar.proc)
