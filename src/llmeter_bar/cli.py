@@ -73,13 +73,14 @@ def main() -> int:
 from llmeter_bar.commands.auth import login, logout  # noqa: E402
 from llmeter_bar.commands.cache_cmd import cache  # noqa: E402
 from llmeter_bar.commands.config_cmd import config  # noqa: E402
+from llmeter_bar.commands.history_cmd import history  # noqa: E402
 from llmeter_bar.commands.doctor_cmd import doctor  # noqa: E402
 from llmeter_bar.commands.ingest_cmd import ingest  # noqa: E402
 from llmeter_bar.commands.init_cmd import init  # noqa: E402
 from llmeter_bar.commands.providers_cmd import providers  # noqa: E402
 from llmeter_bar.commands.refresh_cmd import refresh  # noqa: E402
 
-COMMANDS: list[click.Command] = [refresh, providers, doctor, cache, config, ingest, init, login, logout]
+COMMANDS: list[click.Command] = [refresh, providers, doctor, cache, config, ingest, init, login, logout, history]
 for _command in COMMANDS:
     cli.add_command(_command)
 

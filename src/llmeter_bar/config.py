@@ -42,6 +42,14 @@ PROVIDER_KEYS: dict[str, tuple[type, ...]] = {
     "kind": (str,),
     "accounts": (dict,),
 }
+# [alerts]: alerts.py checks the list contents (levels 1-100, command strings).
+ALERT_KEYS: dict[str, tuple[type, ...]] = {
+    "enabled": (bool,),
+    "levels": (list,),
+    "command": (list,),
+    "timeout": _NUMBER,
+    "login": (bool,),
+}
 # Top-level sections other modules own; they validate their own content.
 SECTION_KEYS: set[str] = {"general", "provider", "format", "thresholds", "colors", "icons", "alerts"}
 
@@ -140,6 +148,10 @@ def validate(data: dict[str, Any]) -> list[str]:
     for item in general.get("providers", []):
         if not isinstance(item, str):
             raise ConfigError(f"general.providers must list strings, got {item!r}")
+    alerts = data.get("alerts", {})
+    if not isinstance(alerts, dict):
+        raise ConfigError("[alerts] must be a table")
+    _check("alerts", alerts, ALERT_KEYS, warnings)
     providers = data.get("provider", {})
     if not isinstance(providers, dict):
         raise ConfigError("[provider] must hold tables such as [provider.claude]")

@@ -55,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
         from llmeter_bar.worker import main as worker_main
 
         return worker_main(args[1:])
+    if args and args[0] == "_alert":
+        from llmeter_bar.notify import main as alert_main
+
+        return alert_main(args[1:])
     # Shell completion runs the bare command with this variable set: click's job.
     found = None if "_LLMETER_BAR_COMPLETE" in os.environ else parse_render_args(args)
     if found is None:

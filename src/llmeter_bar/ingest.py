@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from llmeter_bar import fastpath
+from llmeter_bar import fastpath, record_hooks
 from llmeter_bar.models import ProviderResult, utcnow
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ def claude_code(payload: dict[str, Any], config: Config, store: Store, instance:
     slow = float(settings.options.get("statusline_api_interval", STATUSLINE_API_INTERVAL))
     with store.cache.transact():
         record = store.read(settings.key) or {}
+        before = dict(record)
         previous = None
         if record.get("result"):
             try:
@@ -52,4 +53,5 @@ def claude_code(payload: dict[str, Any], config: Config, store: Store, instance:
         )
         store.write(settings.key, record)
         fastpath.bump(store.cache)
+    record_hooks.after_record(store, settings, before, record, config)  # history and alerts
     return True

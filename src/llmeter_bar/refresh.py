@@ -13,7 +13,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from llmeter_bar import fastpath, logs
+from llmeter_bar import fastpath, logs, record_hooks
 from llmeter_bar import providers as registry
 from llmeter_bar.errors import FetchError, NotConfigured
 
@@ -70,6 +70,7 @@ def record_outcome(
     stale_after = float(settings.options.get("stale_after") or 3 * interval)
     with store.cache.transact():
         record = store.read(settings.key) or {}
+        previous = dict(record)
         record.update(attempt_at=now, stale_after=stale_after)
         if isinstance(outcome, FetchError):
             record.update(error_at=now, unconfigured=isinstance(outcome, NotConfigured))
@@ -88,6 +89,7 @@ def record_outcome(
             record.update(not_before=0.0, next_at=now + interval, unconfigured=False)
         store.write(settings.key, record)
         fastpath.bump(store.cache)
+    record_hooks.after_record(store, settings, previous, record)  # history and alerts, outside the transaction
 
 
 async def _fetch_one(

@@ -75,6 +75,9 @@ def gather(
         return demo_results(opts.providers)
     if store is None:
         return [state.config_error("cache directory unusable; set LLMETER_BAR_CACHE_DIR to a writable one")]
+    from llmeter_bar import record_hooks
+
+    record_hooks.mark_render()  # data recorded here (stdin, --wait) alerts from a detached process
     if stdin_payload is not None:
         try:
             # Claude Code hands us the Claude windows for free: store them as the claude result.
@@ -156,6 +159,7 @@ def run(opts: ShowOptions, stdout: IO[str] | None = None, stdin: IO[str] | None 
             show_account=opts.show_account or bool(config.general.get("show_account")),
             demo=opts.demo,
             stdin_payload=payload,
+            history=_history(opts, store, results),
         )
         rendered = renderer.render(results, ctx)
         cacheable = argv is not None and config_ok and horizon and not renderer.reads_stdin
@@ -181,6 +185,20 @@ def _config_problem(message: str) -> ProviderResult:
     from llmeter_bar.state import config_error
 
     return config_error(message)
+
+
+def _history(opts: ShowOptions, store: Store | None, results: list[ProviderResult]) -> dict[str, Any]:
+    """History for the views that draw sparklines (waybar tooltip, plain --long); never
+    loaded by the other formats, and never on the output-cache hit path (entry.py)."""
+    if store is None or opts.demo or not (opts.format == "waybar" or (opts.format == "plain" and opts.long)):
+        return {}
+    try:
+        from llmeter_bar import history
+
+        return history.load_many(store, [r.key for r in results])
+    except Exception:
+        logs.exception("history unreadable")
+        return {}
 
 
 def _isatty(stream: IO[str]) -> bool:

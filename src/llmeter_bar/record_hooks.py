@@ -1,0 +1,82 @@
+"""What happens after a cache record is written: history, then alerts.
+
+Called once by each writer of results (``refresh.record_outcome`` and
+``ingest.claude_code``), after its transaction: the history append and the
+alert claims take their own short transactions, and a notification never runs
+while the record is locked. Nothing here may break the write that called it.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from llmeter_bar import logs
+
+if TYPE_CHECKING:
+    from llmeter_bar.alerts import Event
+    from llmeter_bar.cache import Store
+    from llmeter_bar.config import Config
+    from llmeter_bar.providers.base import ProviderSettings
+
+_render_process = False
+
+
+def mark_render() -> None:
+    """This process is a bar render: alerts go to a detached process (see notify.py)."""
+    global _render_process
+    _render_process = True
+
+
+def after_record(store: Store, settings: ProviderSettings, old: dict[str, Any] | None, new: dict[str, Any],
+                 config: Config | None = None, *, deliver: bool | None = None) -> None:
+    """Append a new result to the history and send the alerts it (or a lost login) calls for."""
+    old = old or {}
+    now = time.time()
+    changed = bool(new.get("result")) and new.get("result") != old.get("result")
+    if changed:
+        try:
+            from llmeter_bar import history
+            from llmeter_bar.models import ProviderResult
+
+            history.append(store, settings.key, ProviderResult.from_dict(new["result"]), now)
+        except Exception:
+            logs.exception("%s: history not updated", settings.key)
+    try:
+        events, cfg = _alerts(store, settings, old, new, config, now, changed)
+        if not events:
+            return
+        from llmeter_bar import notify
+
+        if deliver is False or (deliver is None and _render_process):
+            notify.spawn(events)
+        else:
+            for event in events:
+                notify.deliver(event, cfg)
+    except Exception:
+        logs.exception("%s: alerts not checked", settings.key)
+
+
+def _alerts(store: Store, settings: ProviderSettings, old: dict[str, Any], new: dict[str, Any],
+            config: Config | None, now: float, changed: bool) -> tuple[list[Event], Any]:
+    from llmeter_bar import alerts, notify
+
+    if config is None:
+        from llmeter_bar.config import load
+
+        config = load()
+    cfg = alerts.settings(config)
+    if not notify.can_deliver(cfg):
+        return [], cfg
+    events: list[Event] = []
+    if changed:
+        from llmeter_bar.models import ProviderResult
+
+        result = ProviderResult.from_dict(new["result"])
+        result.instance = settings.instance
+        events += alerts.threshold_events(store, settings.key, result, cfg, config, now)
+    if cfg.login:
+        lost = alerts.login_event(store, settings.key, old, new, now)
+        if lost is not None:
+            events.append(lost)
+    return events, cfg
