@@ -162,7 +162,7 @@ def run(opts: ShowOptions, stdout: IO[str] | None = None, stdin: IO[str] | None 
             history=_history(opts, store, results),
         )
         rendered = renderer.render(results, ctx)
-        cacheable = argv is not None and config_ok and horizon and not renderer.reads_stdin
+        cacheable = argv is not None and config_ok and horizon and not renderer.reads_stdin and renderer.cacheable
         if cacheable and store is not None and not (opts.wait or opts.demo or opts.debug):
             from llmeter_bar import fastpath
 

@@ -22,6 +22,7 @@ FORMATS: dict[str, str] = {
     "i3bar": "llmeter_bar.render.i3blocks:I3barRenderer",
     "starship": "llmeter_bar.render.starship:StarshipRenderer",
     "claude-code": "llmeter_bar.render.claude_code:ClaudeCodeRenderer",
+    "prometheus": "llmeter_bar.render.prometheus:PrometheusRenderer",
 }
 
 

@@ -40,6 +40,7 @@ class Renderer:
     name: ClassVar[str] = ""
     bar: ClassVar[bool] = True
     reads_stdin: ClassVar[bool] = False
+    cacheable: ClassVar[bool] = True  # False: never replay the output from fastpath's cache
 
     def render(self, results: list[ProviderResult], ctx: RenderContext) -> Rendered:
         raise NotImplementedError
