@@ -361,3 +361,47 @@ def test_a_crashing_check_becomes_an_error_line(monkeypatch, tmp_path):
     assert line.status == "error" and line.message == "this check crashed: RuntimeError: disk on fire"
     assert any(c.area == "cache" and c.status == "ok" for c in report.checks)  # the others still ran
     assert report.ok is False
+
+
+def test_colours_only_on_a_tty_and_never_with_no_color(tmp_path):
+    import pty
+
+    def on_a_tty(**extra: str) -> str:
+        main, secondary = pty.openpty()
+        env = cli.env(TMUX_TMPDIR=str(tmp_path), **extra)
+        proc = subprocess.Popen([str(cli.SCRIPT), "doctor"], stdout=secondary, stderr=secondary, env=env)
+        os.close(secondary)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # EIO: the other end closed
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        proc.wait(timeout=30)
+        os.close(main)
+        return b"".join(chunks).decode()
+
+    assert "\x1b[31m✗\x1b[0m" in on_a_tty()
+    plain = on_a_tty(NO_COLOR="1")
+    assert "\x1b[" not in plain and "✗ enabled" in plain
+
+
+def test_config_symlink_loop_is_reported(doctor, tmp_path):
+    config = tmp_path / "config" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.symlink_to(config)
+    run = doctor()
+    assert run.returncode == 1
+    assert f"✗ file invalid: cannot read {config}: Too many levels of symbolic links" in _text(run)
+
+
+def test_unusable_cache_does_not_claim_never_fetched(doctor, write_config, fake_server, tmp_path):
+    write_config(cli.fake_config(fake_server.url))
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    run = doctor(LLMETER_BAR_CACHE_DIR=str(blocker / "c"))
+    assert "! fake last fetch unknown: the cache cannot be opened" in _text(run)
+    assert "not fetched yet" not in run.stdout

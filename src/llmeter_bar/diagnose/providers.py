@@ -146,7 +146,10 @@ def check(ctx: Context, settings: ProviderSettings, report: Report) -> list[Chec
                             "fix or renew that login; llmeter-bar never rewrites another tool's files"))
     else:
         checks.append(Check(AREA, key, "ok", f"credentials: {where(found)}"))
-    checks += _last_fetch(key, record, error, shown, now, found is not None)
+    if ctx.store is None:
+        checks.append(Check(AREA, key, "warn", "last fetch unknown: the cache cannot be opened (see Cache above)"))
+    else:
+        checks += _last_fetch(key, record, error, shown, now, found is not None)
     checks += _backoff(key, record, now, entry)
     if shown.status == "stale" and not error:
         stale_after = float(record.get("stale_after") or 3 * settings.interval)
