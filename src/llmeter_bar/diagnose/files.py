@@ -77,7 +77,8 @@ def config_checks(holder: dict[str, Any]) -> list[Check]:
     for item in config.providers or []:
         provider_id = item.partition(":")[0]
         if registry.entry_for(provider_id, config.provider_options(provider_id)) is None:
-            checks.append(Check("config", "providers", "error", f"unknown provider '{provider_id}' in general.providers",
+            checks.append(Check("config", "providers", "error",
+                                f"unknown provider '{provider_id}' in general.providers",
                                 f"known providers: {known}"))
     for provider_id, options in config.section("provider").items():
         if registry.entry_for(provider_id, options if isinstance(options, dict) else {}) is None:
@@ -155,7 +156,8 @@ def store_checks() -> list[Check]:
             checks.append(Check("credentials", "keyring", "error", f"{credstore.KEYRING_ENV} is set but the "
                                 "'keyring' package is not installed", "pip install keyring, or unset it"))
     if not file.exists():
-        return checks + [Check("credentials", "store", "ok", f"{file} (none yet: nothing stored by `llmeter-bar login`)")]
+        none_yet = f"{file} (none yet: nothing stored by `llmeter-bar login`)"
+        return checks + [Check("credentials", "store", "ok", none_yet)]
     try:
         credstore.accounts("doctor")  # the real read path: raises on an unreadable or corrupt file
     except credstore.CredentialStoreError as exc:

@@ -74,7 +74,8 @@ def command_hints(host: str, where: str, command: str, wanted: tuple[str, ...], 
         checks.append(Check(AREA, host, "warn", f"{where}: runs --format {fmt}",
                             f"{host} wants --format {wanted[0]}: other formats show markup as text or lose colours"))
     if path_check and args[at] == "llmeter-bar" and shutil.which("llmeter-bar", path=MINIMAL_PATH) is None:
-        checks.append(Check(AREA, host, "warn", f"{where}: a bare `llmeter-bar` is looked up in the PATH {host} runs with, "
+        checks.append(Check(AREA, host, "warn", f"{where}: a bare `llmeter-bar` is looked up in the PATH "
+                            f"{host} runs with, "
                             "which may not be your shell's", f"use the absolute path {self_path()}"))
     return checks
 
