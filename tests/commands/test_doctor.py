@@ -405,3 +405,14 @@ def test_unusable_cache_does_not_claim_never_fetched(doctor, write_config, fake_
     run = doctor(LLMETER_BAR_CACHE_DIR=str(blocker / "c"))
     assert "! fake last fetch unknown: the cache cannot be opened" in _text(run)
     assert "not fetched yet" not in run.stdout
+
+
+def test_unusable_credential_file_is_broken_before_any_fetch(doctor, isolated_home):
+    creds = isolated_home / ".claude" / ".credentials.json"
+    creds.parent.mkdir()
+    creds.write_bytes(b"\x00\xff binary junk \x80")
+    run = doctor()
+    assert run.returncode == 1
+    assert (f"✗ claude credentials cannot be used: {creds} is empty or not JSON; "
+            "open Claude Code (run `claude`) to renew the login") in _text(run)
+    assert creds.read_bytes() == b"\x00\xff binary junk \x80"  # never rewritten

@@ -142,7 +142,8 @@ def check(ctx: Context, settings: ProviderSettings, report: Report) -> list[Chec
             checks.append(Check(AREA, key, "error", f"no credentials found{': ' + message if message else ''}",
                                 LOGIN_HINT))
     elif not found.usable:
-        checks.append(Check(AREA, key, "error", f"credentials at {found.source} cannot be used: {found.detail}",
+        place = "" if found.source in found.detail else f" at {found.source}"
+        checks.append(Check(AREA, key, "error", f"credentials{place} cannot be used: {found.detail}",
                             "fix or renew that login; llmeter-bar never rewrites another tool's files"))
     else:
         checks.append(Check(AREA, key, "ok", f"credentials: {where(found)}"))
