@@ -44,12 +44,15 @@ def _formats() -> list[str]:
 @click.option("--long", "long_", is_flag=True, help="Plain format: every window, cost and error.")
 @click.option("--show-account", is_flag=True, help="Include account identities (e-mail, org).")
 @click.option("--debug", is_flag=True, help="Diagnostics to stderr instead of the log file.")
+@click.option("--watch", is_flag=True,
+              help="Stay running: print a new line whenever the output changes (persistent bar modules).")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="PATH",
               help="Config file (default: $LLMETER_BAR_CONFIG or the user config dir).")
 @click.version_option(__version__, prog_name="llmeter-bar")
 @click.pass_context
 def cli(ctx: click.Context, fmt: str, providers: tuple[str, ...], wait: bool, demo: bool,
-        no_color: bool, long_: bool, show_account: bool, debug: bool, config_path: Path | None) -> None:
+        no_color: bool, long_: bool, show_account: bool, debug: bool, watch: bool,
+        config_path: Path | None) -> None:
     if ctx.invoked_subcommand is not None:
         from llmeter_bar import logs
 
@@ -61,7 +64,8 @@ def cli(ctx: click.Context, fmt: str, providers: tuple[str, ...], wait: bool, de
         return
     ids = [p for item in providers for p in item.split(",") if p]
     opts = ShowOptions(format=fmt, providers=ids, wait=wait, demo=demo, no_color=no_color,
-                       long=long_, debug=debug, show_account=show_account, config_path=config_path)
+                       long=long_, debug=debug, show_account=show_account, config_path=config_path,
+                       watch=watch)
     ctx.exit(run(opts))
 
 

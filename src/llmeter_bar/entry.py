@@ -18,6 +18,7 @@ _FLAGS = {
     "--long": "long",
     "--debug": "debug",
     "--show-account": "show_account",
+    "--watch": "watch",
 }
 _VALUES = {"--format": "format", "-f": "format", "--provider": "providers", "-p": "providers", "--config": "config_path"}
 
@@ -70,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         # refresher see the same file as this render.
         os.environ["LLMETER_BAR_CONFIG"] = os.path.expanduser(str(found.pop("config_path")))
     store = None
-    if not (found.get("wait") or found.get("demo") or found.get("debug") or _output_cache_off()):
+    if not (found.get("wait") or found.get("demo") or found.get("debug") or found.get("watch")
+            or _output_cache_off()):
         from llmeter_bar.fastpath import lookup, open_store
 
         store = open_store()

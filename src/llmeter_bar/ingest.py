@@ -54,4 +54,7 @@ def claude_code(payload: dict[str, Any], config: Config, store: Store, instance:
         store.write(settings.key, record)
         fastpath.bump(store.cache)
     record_hooks.after_record(store, settings, before, record, config)  # history and alerts
+    from llmeter_bar import watchers
+
+    watchers.notify()  # after the commit: a woken watcher must see the new record
     return True

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from llmeter_bar.cache import Store
     from llmeter_bar.config import Config
     from llmeter_bar.models import ProviderResult
-    from llmeter_bar.render.base import Renderer
+    from llmeter_bar.render.base import Rendered, Renderer
 
 STDIN_TIMEOUT = 0.3  # some Claude Code versions never close the status line's stdin
 NO_PROVIDERS = (
@@ -38,6 +38,7 @@ class ShowOptions:
     debug: bool = False
     show_account: bool = False
     config_path: Path | None = None
+    watch: bool = False  # persistent: a new line on every change (watch.py)
 
 
 def _read_stdin(stream: IO[str], timeout: float = STDIN_TIMEOUT) -> dict[str, Any] | None:
@@ -116,11 +117,11 @@ def run(opts: ShowOptions, stdout: IO[str] | None = None, stdin: IO[str] | None 
     """Render once. ``argv`` (the raw render arguments) enables the output cache;
     ``store`` is a cache the caller already opened (this function closes it)."""
     from llmeter_bar import render
-    from llmeter_bar.config import Config, load
-    from llmeter_bar.errors import ConfigError
-    from llmeter_bar.models import utcnow
-    from llmeter_bar.render.base import Rendered, RenderContext
 
+    if opts.watch:
+        from llmeter_bar.watch import watch
+
+        return watch(opts)
     stdout = stdout or sys.stdout
     logs.set_debug(opts.debug)
     if opts.config_path is not None:
@@ -134,10 +135,34 @@ def run(opts: ShowOptions, stdout: IO[str] | None = None, stdin: IO[str] | None 
         if store is not None:
             store.close()
         return 2
-    rendered: Rendered
     horizon: list[float] = []
+    try:
+        rendered, store = render_once(opts, renderer, store, horizon, argv=argv, stdin=stdin or sys.stdin,
+                                      tty=_isatty(stdout))
+    finally:
+        if store is not None:
+            store.close()
+    try:
+        stdout.write(rendered.text + "\n")
+        stdout.flush()
+    except (BrokenPipeError, ValueError):
+        pass  # the host went away; nothing useful left to do
+    return rendered.exit_code
+
+
+def render_once(
+    opts: ShowOptions, renderer: Renderer, store: Store | None, horizon: list[float], *,
+    argv: list[str] | None = None, stdin: IO[str] | None = None, tty: bool = False,
+) -> tuple[Rendered, Store | None]:
+    """One rendering, never raising: the segment (or the renderer's fallback) and
+    the cache it used, opened here if ``store`` was None (the caller closes it).
+    ``horizon`` receives the seconds each provider's figures stay unchanged."""
+    from llmeter_bar.config import Config, load
+    from llmeter_bar.errors import ConfigError
+    from llmeter_bar.models import utcnow
+    from llmeter_bar.render.base import RenderContext
+
     config_ok = True
-    tty = _isatty(stdout)
     try:
         try:
             config = load()
@@ -145,7 +170,7 @@ def run(opts: ShowOptions, stdout: IO[str] | None = None, stdin: IO[str] | None 
         except ConfigError as exc:
             logs.warning("config: %s", exc)
             config, results, config_ok = Config(), [_config_problem(str(exc))], False
-        payload = _read_stdin(stdin or sys.stdin) if renderer.reads_stdin else None
+        payload = _read_stdin(stdin) if renderer.reads_stdin and stdin is not None else None
         if results is None:
             if store is None and not opts.demo:
                 store = _open_store()
@@ -170,15 +195,7 @@ def run(opts: ShowOptions, stdout: IO[str] | None = None, stdin: IO[str] | None 
     except Exception:
         logs.exception("render failed")
         rendered = renderer.fallback("llm !err")
-    finally:
-        if store is not None:
-            store.close()
-    try:
-        stdout.write(rendered.text + "\n")
-        stdout.flush()
-    except (BrokenPipeError, ValueError):
-        pass  # the host went away; nothing useful left to do
-    return rendered.exit_code
+    return rendered, store
 
 
 def _config_problem(message: str) -> ProviderResult:

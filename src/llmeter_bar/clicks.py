@@ -1,0 +1,99 @@
+"""Clicks a bar hands to a persistent llmeter-bar on stdin, and what a click does.
+
+i3bar/swaybar write an infinite JSON array of click objects (``[`` on the first
+line, later objects prefixed with ``,``); i3blocks writes one line per click to
+a ``persist`` block: the button number (raw blocks) or the block's variables as
+one JSON object (``format=json``). Anything that does not parse is ignored: a
+bar must never be able to stop the watcher with a stray byte.
+
+A click asks for a fetch now, exactly like ``llmeter-bar refresh``: the
+interval is skipped, a 429 not-before time never is, and a fetch another
+process is already running is not started twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from llmeter_bar.cache import Store
+    from llmeter_bar.config import Config
+
+SCROLL = {4, 5, 6, 7}  # wheel and tilt: too easy to trigger by accident
+MAX_LINE = 65536
+
+
+def is_click(line: bytes, name: str | None = None) -> bool:
+    """Whether one stdin line is a click that should refresh. With ``name``,
+    a JSON click for another block (a wrapper passing events on) is not ours."""
+    text = line.strip().lstrip(b"[,").strip()
+    if not text or text == b"]":
+        return False
+    if text.isdigit():
+        return int(text) not in SCROLL
+    try:
+        event = json.loads(text)
+    except ValueError:
+        return False
+    if not isinstance(event, dict):
+        return False
+    if name is not None and event.get("name") not in (None, name):
+        return False
+    button = event.get("button")
+    if isinstance(button, str) and button.isdigit():
+        button = int(button)  # i3blocks hands its variables over as strings
+    return button not in SCROLL
+
+
+class ClickReader:
+    """Non-blocking line reader on a readable fd; call ``feed`` when poll says so."""
+
+    def __init__(self, fd: int, name: str | None = None) -> None:
+        self.fd = fd
+        self.name = name
+        self.open = True
+        self._buffer = b""
+
+    def feed(self) -> int:
+        """Read what is there; the number of clicks in the complete lines read."""
+        try:
+            chunk = os.read(self.fd, 65536)
+        except BlockingIOError:
+            return 0
+        except OSError:
+            chunk = b""
+        if not chunk:
+            self.open = False  # EOF (or /dev/null): stop watching stdin, never spin on it
+            return 0
+        *lines, self._buffer = (self._buffer + chunk).split(b"\n")
+        if len(self._buffer) > MAX_LINE:
+            self._buffer = b""
+        return sum(1 for line in lines if is_click(line, self.name))
+
+
+def request_refresh(config: Config, store: Store, wanted: list[str]) -> list[str]:
+    """Start one detached fetch of every shown provider that may be fetched on
+    demand now; the keys handed to it. The caller's next render shows the
+    figures once the refresher has recorded them (it notifies the watchers)."""
+    from llmeter_bar import engine, refresh
+
+    now = time.time()
+    locked: list[tuple[str, str]] = []
+    for settings in engine.select(config, store, wanted):
+        if not refresh.is_due(store.read(settings.key), now, on_demand=True):
+            continue  # rate limited: the not-before time holds for clicks too
+        token = store.try_lock(settings.key, refresh.lock_ttl(settings))
+        if token is None:
+            continue  # a fetch is already running; its result will be shown
+        if refresh.is_due(store.read(settings.key), now, on_demand=True):
+            locked.append((settings.key, token))
+        else:
+            store.unlock(settings.key, token)
+    if locked and not refresh.spawn(locked):
+        for key, token in locked:
+            store.unlock(key, token)
+        return []
+    return [key for key, _ in locked]
