@@ -40,6 +40,14 @@ def not_a_render(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(record_hooks, "_render_process", False)
 
 
+@pytest.fixture(autouse=True)
+def fresh_clock() -> None:
+    """Reset times relative to this test's start, so countdown texts are known."""
+    global NOW, RESET
+    NOW = int(time.time())
+    RESET = NOW + 2 * 3600 + 13 * 60 + 30
+
+
 @pytest.fixture
 def alerts_file(tmp_path: Path, write_config) -> Path:
     script = tmp_path / "record_alert.py"
@@ -57,7 +65,8 @@ def at(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, timezone.utc)
 
 
-def claude(five: float, reset: float | None = RESET, seven: float | None = None) -> ProviderResult:
+def claude(five: float, reset: float | None | str = "default", seven: float | None = None) -> ProviderResult:
+    reset = RESET if reset == "default" else reset
     windows = [Window("five_hour", "5h", five, at(reset) if reset else None, 18000)]
     if seven is not None:
         windows.append(Window("seven_day", "7d", seven, at(NOW + 5 * 86400), 604800))
