@@ -231,3 +231,59 @@ def test_sigterm_ends_the_watcher_quietly(tmp_path, fake_server, write_config):
     assert w.stderr_text() == ""
     assert _watcher_files(tmp_path) == []
     w.stop()
+
+
+WATCH_PROBE = """
+import sys
+from llmeter_bar.entry import main
+code = main(sys.argv[1:])
+sys.stderr.write("\\n".join(sorted(sys.modules)))
+sys.exit(code)
+"""
+
+
+def test_a_watcher_never_imports_the_fetch_stack(fake_server, write_config):
+    import subprocess
+    import sys
+
+    _filled(fake_server, write_config)
+    fake_server.reply("/usage/fake", {"used": 41})
+    proc = subprocess.Popen([sys.executable, "-c", WATCH_PROBE, "--format", "waybar", "--watch"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli.env())
+    assert proc.stdout is not None
+    assert "40%" in proc.stdout.readline()
+    time.sleep(1.2)
+    proc.send_signal(signal.SIGUSR1)  # a click: the fetch happens in a refresher, not here
+    cli.wait_until(lambda: "41%" in proc.stdout.readline())
+    proc.terminate()
+    _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0
+    modules = set(err.split("\n"))
+    assert "llmeter_bar.watch" in modules  # the probe works
+    assert sorted(m for m in modules if m.split(".")[0] in ("aiohttp", "asyncio", "click")) == []
+    assert not any(m.startswith("support.") for m in modules), "the provider module was imported"
+    assert fake_server.hits["/usage/fake"] == 2
+
+
+def test_notify_signals_only_a_pid_whose_start_time_still_matches(tmp_path):
+    import subprocess
+
+    from llmeter_bar import watchers
+
+    reused = subprocess.Popen(["sleep", "30"])  # stands for a program that got a dead watcher's pid
+    live = subprocess.Popen(["sleep", "30"])  # stands for a watcher (SIGUSR2 kills a sleep)
+    try:
+        folder = watchers.directory()
+        folder.mkdir(parents=True)
+        (folder / str(reused.pid)).write_text(f"{reused.pid} 12345\n")
+        (folder / str(live.pid)).write_text(f"{live.pid} {watchers.start_time(live.pid)}\n")
+        (folder / "999999999").write_text("999999999 1\n")  # a watcher that died without cleaning up
+        (folder / "junk").write_text("not a pid file")
+        assert watchers.notify() == 1
+        assert live.wait(timeout=5) == -signal.SIGUSR2
+        assert reused.poll() is None  # never signalled
+        assert sorted(p.name for p in folder.iterdir()) == sorted([str(live.pid), "junk"])
+    finally:
+        for proc in (reused, live):
+            proc.kill()
+            proc.wait()
