@@ -62,8 +62,28 @@ def keep(path: Path, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     target = ARTIFACTS / name
     shutil.copyfile(path, target)
-    kept.append(target)
+    if target not in kept:
+        kept.append(target)
     return target
+
+
+def publish(path: Path, name: str, margin: int = 14) -> None:
+    """With LLMETER_BAR_SCREENSHOTS=DIR, write the screenshot cropped to what was drawn
+    (plus a margin of bar background) to DIR/NAME: how docs/screenshots/ is made."""
+    target = os.environ.get("LLMETER_BAR_SCREENSHOTS")
+    if not target:
+        return
+    from support import png
+
+    image = png.decode(path)
+    box = image.ink_box()
+    if box is None:
+        return
+    x0, _, x1, _ = box
+    crop = (max(0, x0 - margin), 0, min(image.width, x1 + margin), image.height)
+    Path(target).mkdir(parents=True, exist_ok=True)
+    png.encode(image, Path(target) / name, crop)
+    kept.append(Path(target) / name)
 
 
 def free_display() -> int:

@@ -1,0 +1,125 @@
+"""waybar runs the shipped module config and CSS inside a headless sway; grim
+takes a screenshot of the bar and the test looks at the pixels."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from llmeter_bar import integrations
+from support import hosts, png, unprivileged
+
+pytestmark = pytest.mark.hosts
+
+WIDTH, HEIGHT = 1280, 28
+COLOURS = {"ok": "#98c379", "warn": "#e5c07b", "crit": "#e06c75"}  # the demo has all three
+LOG_ERRORS = ("[error]", "[warning]", "Gtk-WARNING", "Gtk-CRITICAL", "JSON", "markup", "is it endless")
+
+# A bar of its own around the shipped module rules, the way a user's style.css would be.
+BAR_CSS = """@import url("{shipped}");
+* {{ font-family: "DejaVu Sans"; font-size: 13px; border: none; border-radius: 0; min-height: 0; }}
+window#waybar {{ background-color: #282c34; color: #abb2bf; }}
+"""
+
+
+def _complaints(log: str) -> list[str]:
+    return [line for line in log.splitlines() if any(word in line for word in LOG_ERRORS)]
+
+
+def _grab(acct: unprivileged.Account, env: dict[str, str], shot: Path) -> png.Image | None:
+    done = subprocess.run([*acct.prefix, "grim", "-g", f"0,0 {WIDTH}x{HEIGHT}", str(shot)], env=env,
+                          capture_output=True, timeout=15)
+    return png.decode(shot) if done.returncode == 0 and shot.exists() else None
+
+
+def _module_painted(image: png.Image | None) -> bool:
+    if image is None:
+        return False
+    pixels = image.pixels((WIDTH // 2, 0, WIDTH, HEIGHT))
+    return all(png.near(pixels, colour, 30) > 10 for colour in COLOURS.values())
+
+
+def test_waybar_in_headless_sway_renders_the_module_with_level_colours():
+    hosts.need("sway", "waybar", "grim", package="sway waybar grim")
+    acct = unprivileged.account()
+    if isinstance(acct, str):
+        hosts.unavailable(acct)
+    sway = None
+    try:
+        home = acct.home
+        runtime = acct.mkdir("run", mode=0o700)
+        for folder in ("cache", "config", "state", "data"):
+            acct.mkdir("xdg", folder)
+        env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
+            "XDG_RUNTIME_DIR": str(runtime), "XDG_CACHE_HOME": str(home / "xdg/cache"),
+            "XDG_CONFIG_HOME": str(home / "xdg/config"), "XDG_STATE_HOME": str(home / "xdg/state"),
+            "XDG_DATA_HOME": str(home / "xdg/data"),
+            "WLR_BACKENDS": "headless", "WLR_RENDERER": "pixman", "WLR_LIBINPUT_NO_DEVICES": "1",
+        }
+        words = unprivileged.command(acct, env)
+        if isinstance(words, str):
+            hosts.unavailable(words)
+        files = acct.mkdir("files")
+        config = files / "config.jsonc"
+        config.write_text(hosts.shipped("waybar", "config.jsonc", shlex.join([*words, "--demo"])))
+        style = files / "style.css"
+        style.write_text(BAR_CSS.format(shipped=integrations.path("waybar", "style.css")))
+        log, pidfile = files / "waybar.log", files / "waybar.pid"
+        for path in (config, style):
+            path.chmod(0o644)
+        acct.give(files)
+        (files / "sway.conf").write_text(
+            f"output HEADLESS-1 resolution {WIDTH}x400\n"
+            f"exec sh -c 'echo $$ > {pidfile}; exec waybar -c {config} -s {style} > {log} 2>&1'\n"
+        )
+        sway_log = files / "sway.log"
+        sway = subprocess.Popen([*acct.prefix, "sway", "-c", str(files / "sway.conf")], env=env,
+                                stdout=sway_log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+        hosts.wait_for(lambda: (runtime / "wayland-1").exists() or sway.poll() is not None, 20,
+                       "sway's wayland socket", sway_log)
+        assert sway.poll() is None, f"sway exited:\n{hosts.read(sway_log)}"
+        env["WAYLAND_DISPLAY"] = "wayland-1"
+        shot = files / "waybar.png"
+        painted = False
+
+        def settled() -> bool:
+            nonlocal painted
+            painted = _module_painted(_grab(acct, env, shot))
+            return painted or bool(_complaints(hosts.read(log)))
+
+        hosts.wait_for(settled, 20, f"the module in all three level colours ({hosts.ARTIFACTS}/waybar.png)", log)
+        time.sleep(0.5)  # let a late warning about the module reach the log
+        text = hosts.read(log)
+        assert not _complaints(text), f"waybar complained:\n{text}"
+        kept = hosts.keep(shot, "waybar.png")
+        hosts.publish(shot, "waybar.png")
+        assert painted, f"module not painted in the level colours: {kept}"
+        assert "Bar configured" in text, text
+
+        image = png.decode(shot)
+        box = image.ink_box()
+        assert box is not None and box[0] > WIDTH // 3 and box[2] > WIDTH - 40, (box, kept)
+        module = image.pixels(box)
+        background = image.background()
+        ink = sum(1 for px in module if png.distance(px, background) > 24)
+        assert ink > 400, f"only {ink} painted pixels in {box}: {kept}"
+        assert png.near(module, COLOURS["crit"], 10) > 0.4 * (box[2] - box[0]), (
+            f"no crit underline from style.css across the module: {kept}")
+    finally:
+        files = acct.home / "files"
+        if (files / "waybar.png").exists():
+            hosts.keep(files / "waybar.png", "waybar.png")
+        hosts.stop(sway)
+        if (files / "waybar.pid").exists():  # sway started it in a session of its own
+            try:
+                os.kill(int((files / "waybar.pid").read_text()), signal.SIGTERM)
+            except (ProcessLookupError, ValueError):
+                pass
+        acct.cleanup()
