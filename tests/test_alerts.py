@@ -8,20 +8,20 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from support import cli
 
 from llmeter_bar import record_hooks, refresh
+from llmeter_bar.alerts import settings as alert_settings
 from llmeter_bar.cache import Store
 from llmeter_bar.config import Config, load
 from llmeter_bar.errors import ConfigError, FetchError, NotConfigured
-from llmeter_bar.alerts import settings as alert_settings
 from llmeter_bar.logs import register_secret
 from llmeter_bar.models import ProviderResult, Window
 from llmeter_bar.providers.base import ProviderSettings
-from support import cli
 
 RECORDER = """\
 import json, os, sys
@@ -62,7 +62,7 @@ def sent(path: Path) -> list[dict]:
 
 
 def at(epoch: float) -> datetime:
-    return datetime.fromtimestamp(epoch, timezone.utc)
+    return datetime.fromtimestamp(epoch, UTC)
 
 
 def claude(five: float, reset: float | None | str = "default", seven: float | None = None) -> ProviderResult:
@@ -70,7 +70,7 @@ def claude(five: float, reset: float | None | str = "default", seven: float | No
     windows = [Window("five_hour", "5h", five, at(reset) if reset else None, 18000)]
     if seven is not None:
         windows.append(Window("seven_day", "7d", seven, at(NOW + 5 * 86400), 604800))
-    return ProviderResult(id="claude", name="Claude", fetched_at=datetime.now(timezone.utc), windows=windows)
+    return ProviderResult(id="claude", name="Claude", fetched_at=datetime.now(UTC), windows=windows)
 
 
 def record(outcome: ProviderResult | FetchError, settings: ProviderSettings = CLAUDE) -> None:

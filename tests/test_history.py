@@ -9,14 +9,14 @@ import time
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from render.helpers import FETCHED, NOW, H, M, claude, run
+from render.test_golden import _check
+from support import cli
 
 from llmeter_bar import history
 from llmeter_bar.cache import Store
 from llmeter_bar.history import History, Series, add_point
-from llmeter_bar.models import Cost, ProviderResult, Window
-from render.helpers import FETCHED, H, M, NOW, claude, run
-from render.test_golden import _check
-from support import cli
+from llmeter_bar.models import Cost
 
 POINT = st.tuples(st.integers(0, 20 * 86400), st.sampled_from([10.0, 20.0, 30.0]))
 

@@ -18,7 +18,7 @@ alerts once, for 95, even when two processes record it at the same moment.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from llmeter_bar.errors import ConfigError
@@ -106,7 +106,7 @@ class Event:
 def _iso(epoch: float | None) -> str | None:
     if epoch is None:
         return None
-    return datetime.fromtimestamp(epoch, timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
 
 
 def _cycle(store: Store, key: str, window: str, reset: float | None, now: float) -> str:
@@ -125,6 +125,8 @@ def claim(store: Store, key: str, window: str, used: float, reset: float | None,
           levels: tuple[float, ...], now: float) -> float | None:
     """The highest level newly reached in this cycle, claimed; None when nothing is new."""
     reached = sorted((lv for lv in levels if used >= lv), reverse=True)
+    if not reached and reset is not None:
+        return None  # the common case: no write, no transaction
     with store.cache.transact():
         cycle = _cycle(store, key, window, reset, now)
         if reset is None:
@@ -159,7 +161,7 @@ def threshold_events(store: Store, key: str, result: ProviderResult, cfg: AlertS
     from llmeter_bar.format import time as ftime
 
     limits = thresholds.for_provider(config.data.get("thresholds", {}), key)
-    now_dt = datetime.fromtimestamp(now, timezone.utc)
+    now_dt = datetime.fromtimestamp(now, UTC)
     name = result.name + (f":{result.instance}" if result.instance else "")
     events = []
     for window, label, used, reset in _figures(result, now):
@@ -169,7 +171,7 @@ def threshold_events(store: Store, key: str, result: ProviderResult, cfg: AlertS
         percent = int(used + 0.5)
         message = f"crossed {level:g}%"
         if reset is not None:
-            reset_dt = datetime.fromtimestamp(reset, timezone.utc)
+            reset_dt = datetime.fromtimestamp(reset, UTC)
             message += f" · resets in {ftime.until(reset_dt, now_dt)} ({ftime.clock(reset_dt, now_dt)})"
         events.append(Event(
             kind="threshold", provider=result.id, account=result.instance, name=name,

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from llmeter_bar.format.sparkline import ASCII, BLOCKS, chars_for, resample, spark, sparkline
+from llmeter_bar.format.sparkline import (
+    ASCII,
+    BLOCKS,
+    chars_for,
+    resample,
+    spark,
+    sparkline,
+)
 
 
 def test_fixed_scale_maps_0_to_100_onto_eight_blocks() -> None:
