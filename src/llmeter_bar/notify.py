@@ -44,7 +44,7 @@ def deliver(event: Event, cfg: AlertSettings) -> bool:
     env = dict(os.environ)
     env.update(event.env())
     try:
-        subprocess.run(argv, input=payload, stdin=None if payload is not None else subprocess.DEVNULL,
+        done = subprocess.run(argv, input=payload, stdin=None if payload is not None else subprocess.DEVNULL,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
                        timeout=cfg.timeout, check=False, close_fds=True)
     except subprocess.TimeoutExpired:
@@ -52,6 +52,9 @@ def deliver(event: Event, cfg: AlertSettings) -> bool:
         return False
     except (OSError, subprocess.SubprocessError) as exc:
         logs.warning("alert command %s failed: %s", argv[0], exc)
+        return False
+    if done.returncode != 0:
+        logs.warning("alert command %s exited with %s: %s", argv[0], done.returncode, event.summary)
         return False
     logs.info("alert sent: %s", event.summary)
     return True
