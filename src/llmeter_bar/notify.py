@@ -45,8 +45,8 @@ def deliver(event: Event, cfg: AlertSettings) -> bool:
     env.update(event.env())
     try:
         done = subprocess.run(argv, input=payload, stdin=None if payload is not None else subprocess.DEVNULL,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-                       timeout=cfg.timeout, check=False, close_fds=True)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                              timeout=cfg.timeout, check=False, close_fds=True)
     except subprocess.TimeoutExpired:
         logs.warning("alert command %s did not finish within %gs", argv[0], cfg.timeout)
         return False
