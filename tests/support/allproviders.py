@@ -1,0 +1,85 @@
+"""Every provider of the REGISTRY set up at once with fake credentials, for tests
+that run the real command against a local server.
+
+Credentials come from where a user's would: Claude Code's and Codex's files,
+the Gemini CLI's file, Cursor's app database, and environment variables. The
+secrets are distinctive strings so a scan of any output or file finds a leak.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+SECRETS = {
+    "ANTHROPIC_ADMIN_KEY": "sk-ant-admin01-SCRUBME-aaaa1111",
+    "OPENAI_ADMIN_KEY": "sk-admin-SCRUBME-bbbb2222",
+    "OPENROUTER_API_KEY": "sk-or-v1-SCRUBME-cccc3333",
+    "COPILOT_TOKEN": "ghu_SCRUBME_dddd4444",
+    "AZURE_OPENAI_API_KEY": "azkey-SCRUBME-eeee5555",
+}
+CLAUDE_TOKEN = "sk-ant-oat01-SCRUBME-ffff6666"
+CLAUDE_REFRESH = "sk-ant-ort01-SCRUBME-refresh"
+CODEX_SIGNATURE = "SCRUBMEgggg7777sig"
+GEMINI_TOKEN = "ya29.SCRUBME-hhhh8888"
+GEMINI_REFRESH = "1//SCRUBME-iiii9999"
+CURSOR_SIGNATURE = "SCRUBMEjjjj0000sig"
+OPENCODE_COOKIE = "Fe26.2**SCRUBME-kkkk1212"
+ENV = dict(SECRETS, AZURE_OPENAI_RESOURCE="res", OPENCODE_AUTH_COOKIE=f"auth={OPENCODE_COOKIE}")
+PROVIDERS = ("claude", "codex", "gemini", "cursor", "copilot", "anthropic-api", "openai-api", "openrouter",
+             "azure-openai", "opencode-zen", "opencode-go")
+
+
+def _jwt(claims: dict, signature: str) -> str:
+    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    return f"eyJhbGciOiJSUzI1NiJ9.{body}.{signature}"
+
+
+def plant(home: Path) -> list[str]:
+    """Write every tool's credential file under ``home``; returns all secrets, derived ones included."""
+    expires = int(time.time()) + 3600
+    (home / ".claude").mkdir(exist_ok=True)
+    (home / ".claude" / ".credentials.json").write_text(json.dumps({"claudeAiOauth": {
+        "accessToken": CLAUDE_TOKEN, "refreshToken": CLAUDE_REFRESH, "expiresAt": expires * 1000}}))
+    codex_token = _jwt({"exp": expires}, CODEX_SIGNATURE)
+    (home / ".codex").mkdir(exist_ok=True)
+    (home / ".codex" / "auth.json").write_text(json.dumps({"tokens": {"access_token": codex_token, "account_id": "a"}}))
+    (home / ".gemini").mkdir(exist_ok=True)
+    (home / ".gemini" / "oauth_creds.json").write_text(json.dumps({
+        "access_token": GEMINI_TOKEN, "refresh_token": GEMINI_REFRESH, "expiry_date": expires * 1000}))
+    cursor_token = _jwt({"sub": "auth0|user_1", "exp": expires}, CURSOR_SIGNATURE)
+    db_dir = home / ".config" / "Cursor" / "User" / "globalStorage"
+    db_dir.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(db_dir / "state.vscdb") as db:
+        db.execute("CREATE TABLE IF NOT EXISTS ItemTable (key TEXT UNIQUE ON CONFLICT REPLACE, value BLOB)")
+        db.execute("INSERT INTO ItemTable VALUES ('cursorAuth/accessToken', ?)", (cursor_token,))
+    db.close()
+    return [*SECRETS.values(), CLAUDE_TOKEN, CLAUDE_REFRESH, CODEX_SIGNATURE, codex_token, GEMINI_TOKEN,
+            GEMINI_REFRESH, CURSOR_SIGNATURE, OPENCODE_COOKIE]
+
+
+def config(base_url, *, timeout: float = 1.0, interval: float = 300, providers=PROVIDERS, extra: str = "") -> str:
+    """A config enabling ``providers``, each pointed at ``base_url(provider_id)``."""
+    lines = ["[general]", f"providers = {json.dumps(list(providers))}", f"interval = {interval}",
+             f"timeout = {timeout}"]
+    for provider in providers:
+        lines += [f"[provider.{provider}]", f'base_url = "{base_url(provider)}"']
+        if provider == "gemini":
+            lines.append(f'token_url = "{base_url(provider)}/token"')
+        if provider == "azure-openai":
+            lines.append("token_limit = 1000000")
+    return "\n".join(lines) + "\n" + extra
+
+
+def scan(texts: list[str], secrets: list[str]) -> list[str]:
+    """Each leak of a secret as a short context excerpt."""
+    leaks = []
+    for text in texts:
+        for secret in secrets:
+            at = text.find(secret)
+            if at >= 0:
+                leaks.append(f"{secret[:10]}…: {text[max(0, at - 60): at + 60]!r}")
+    return leaks

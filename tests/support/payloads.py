@@ -1,0 +1,131 @@
+"""Healthy answers of every provider endpoint, and the ways a broken upstream mangles them.
+
+Each provider gets distinctive figures (``FIGURES``) so a test can tell whose
+number it is reading. Times are relative to the moment of the request, so the
+windows never roll over while a test runs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+# The headline each provider's bar segment shows after a good fetch.
+HEADLINES = {
+    "claude": "37%", "codex": "41%", "gemini": "23%", "cursor": "62%", "copilot": "15%",
+    "anthropic-api": "$12.35", "openai-api": "$4.56", "openrouter": "$7.50", "azure-openai": "25%",
+    "opencode-zen": "$3.79", "opencode-go": "57%",
+}
+
+# Tmux styling and command substitution, polybar actions, Pango markup, SGR,
+# OSC 8 (hyperlink) and OSC 52 (clipboard), C1 CSI, newlines and separators.
+HOSTILE = (
+    "#[fg=red,bg=blue]#(touch /tmp/llmeter-pwned)#{pane_id}"
+    "%{A1:rm -rf ~:}click%{A}<span color='red'>x</span><b>"
+    "\x1b[31mred\x1b[0m\x1b]8;;http://evil.example/\x07link\x1b]8;;\x07\x1b]52;c;cHduZWQ=\x07"
+    "\x9b2J\nsecond line\r\u2028third\u202e"
+)
+
+
+def _iso(delta: timedelta) -> str:
+    return (datetime.now(timezone.utc) + delta).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def good(path: str, hostile: dict[str, Any] | None = None) -> Any:
+    """The healthy answer for one provider path; ``hostile`` puts HOSTILE into its strings."""
+    h = HOSTILE if hostile is not None else None
+    if path == "/api/oauth/usage":
+        body: dict[str, Any] = {"five_hour": {"utilization": 37.0, "resets_at": _iso(timedelta(hours=2))},
+                                "seven_day": {"utilization": 12.0, "resets_at": _iso(timedelta(days=3))}}
+        if h:
+            body[f"seven_day_{h}"] = {"utilization": 5.0, "resets_at": _iso(timedelta(days=2))}
+        return body
+    if path == "/backend-api/wham/usage":
+        body = {"plan_type": h or "plus", "rate_limit": {
+            "primary_window": {"used_percent": 41, "limit_window_seconds": 18000, "reset_after_seconds": 7200},
+            "secondary_window": {"used_percent": 9, "limit_window_seconds": 604800, "reset_after_seconds": 300000}}}
+        if h:
+            body["additional_rate_limits"] = [{"limit_name": h, "rate_limit": {
+                "primary_window": {"used_percent": 3, "limit_window_seconds": 18000, "reset_after_seconds": 60}}}]
+        return body
+    if path == "/v1internal:loadCodeAssist":
+        body = {"currentTier": {"id": "free-tier"}, "cloudaicompanionProject": "proj-1"}
+        if h:
+            body["paidTier"] = {"name": h}
+        return body
+    if path == "/v1internal:retrieveUserQuota":
+        return {"buckets": [
+            {"modelId": h or "gemini-2.5-pro", "remainingFraction": 0.77, "resetTime": _iso(timedelta(hours=9))},
+            {"modelId": "gemini-2.5-flash", "remainingFraction": 0.95, "resetTime": _iso(timedelta(hours=9))}]}
+    if path == "/api/usage-summary":
+        return {"billingCycleStart": _iso(timedelta(days=-10)), "billingCycleEnd": _iso(timedelta(days=20)),
+                "membershipType": h or "pro",
+                "individualUsage": {"plan": {"used": 1234, "limit": 2000, "totalPercentUsed": 62.0}}}
+    if path == "/api/auth/me":
+        return {"email": h or "user@example.com", "sub": "user_1"}
+    if path == "/api/usage":
+        return {}
+    if path == "/copilot_internal/user":
+        snapshots: dict[str, Any] = {"premium_interactions": {
+            "entitlement": 300, "remaining": 255, "percent_remaining": 85, "unlimited": False}}
+        if h:
+            snapshots[h] = {"entitlement": 50, "remaining": 40, "percent_remaining": 80}
+        return {"copilot_plan": h or "individual", "login": h or "octocat",
+                "quota_reset_date": _iso(timedelta(days=12)), "quota_snapshots": snapshots}
+    if path == "/v1/organizations/cost_report":
+        return {"data": [{"results": [{"amount": "1234.6", "currency": "USD"}]}], "has_more": False}
+    if path == "/v1/organization/costs":
+        return {"data": [{"results": [{"amount": {"value": 4.56, "currency": "usd"}}]}], "has_more": False}
+    if path == "/key":
+        return {"data": {"label": h or "sk-or-v1-abc...xyz", "limit": 50, "limit_remaining": 38, "usage": 12,
+                         "usage_monthly": 7.5, "limit_reset": "monthly"}}
+    if path == "/credits":
+        return {"data": {"total_credits": 20, "total_usage": 5.5}}
+    if path == "/openai/models":
+        return {"data": [{"id": "gpt-4o"}]}
+    if path == "/openai/usage":
+        return {"data": [{"total_tokens": 250000, "total_requests": 120}]}
+    if path == "/zen":
+        return ("<html><script>_$HY.r[\"billing.get[\\\"wrk_1\\\"]\"]=$R[21]=$R[2]($R[22]={p:0,s:0,f:0});"
+                "$R[16]($R[22],$R[81]={customerID:\"cus_x\",balance:1708723204,monthlyLimit:20,"
+                "monthlyUsage:379059776});</script></html>")
+    if path == "/go":
+        return ("<script>$R[27]={rollingUsage:$R[28]={status:\"ok\",resetInSec:18000,usagePercent:12.5},"
+                "weeklyUsage:$R[29]={status:\"ok\",resetInSec:212826,usagePercent:34},"
+                "monthlyUsage:$R[30]={status:\"ok\",resetInSec:2122287,usagePercent:56.75}}</script>")
+    return None
+
+
+_NUMERIC = re.compile(r"-?\d+(\.\d+)?")
+_HTML_NUMBER = re.compile(r"\b(balance|monthlyLimit|monthlyUsage|usagePercent|resetInSec):(-?[\d.]+)")
+_REPLACEMENT = {"shape_strings": "lots", "shape_nulls": None, "shape_negative": -5,
+                "shape_over100": 150, "shape_nan": math.nan}
+_HTML_REPLACEMENT = {"shape_strings": '"lots"', "shape_nulls": "null", "shape_negative": "-5",
+                     "shape_over100": "150", "shape_nan": "NaN"}
+
+
+def mutate(answer: Any, fault: str) -> Any:
+    """A healthy answer broken the way ``fault`` names: a list instead of the object,
+    or every number (numeric strings included) replaced by nonsense."""
+    if fault == "shape_list":
+        return ["unexpected", 1, None] if not isinstance(answer, str) else "[1, 2, 3]"
+    if isinstance(answer, str):  # the OpenCode pages: numbers sit in a script
+        return _HTML_NUMBER.sub(lambda m: f"{m.group(1)}:{_HTML_REPLACEMENT[fault]}", answer)
+    replacement = _REPLACEMENT[fault]
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {key: walk(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [walk(value) for value in node]
+        if fault == "shape_nulls" and not isinstance(node, bool):
+            return None
+        if isinstance(node, bool):
+            return node
+        if isinstance(node, (int, float)) or (isinstance(node, str) and _NUMERIC.fullmatch(node)):
+            return replacement
+        return node
+
+    return walk(answer)
