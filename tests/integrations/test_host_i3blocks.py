@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from support import cli, hosts
+from support.hosts import filled_cache  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.hosts
 

@@ -14,6 +14,7 @@ import pytest
 
 from llmeter_bar import integrations
 from support import cli, hosts
+from support.hosts import filled_cache  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.hosts
 

@@ -15,15 +15,17 @@ import socket
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from llmeter_bar import integrations
 from support import cli
+from support.server import FakeServer
 
 ARTIFACTS = Path(os.environ.get("LLMETER_BAR_ARTIFACTS") or Path(tempfile.gettempdir()) / "llmeter-bar-artifacts")
-kept: list[Path] = []  # listed at the end of the run by tests/integrations/conftest.py
+kept: list[Path] = []  # listed at the end of the run by tests/conftest.py
 
 
 def required() -> bool:
@@ -131,3 +133,26 @@ def read(path: Path | None) -> str:
         return path.read_text(errors="replace") if path else ""
     except OSError as exc:
         return f"<{exc}>"
+
+
+@dataclass
+class Filled:
+    server: FakeServer
+
+    def hits(self) -> int:
+        return self.server.hits["/usage/fake"]
+
+    def set_used(self, used: float) -> None:
+        self.server.reply("/usage/fake", {"used": used, "plan": "pro"})
+
+
+@pytest.fixture
+def filled_cache(fake_server: FakeServer, write_config) -> Filled:  # type: ignore[no-untyped-def]
+    """One fake provider at 75 % (warn), fetched once: renders come from the cache.
+    Test modules import it by name (a conftest.py here would shadow tests/conftest.py)."""
+    filled = Filled(fake_server)
+    filled.set_used(75)
+    write_config(cli.fake_config(fake_server.url))
+    run = cli.run("refresh")
+    assert run.returncode == 0 and filled.hits() == 1, run.stdout + run.stderr
+    return filled
