@@ -35,6 +35,7 @@ POLL = 2.0  # how often the generation counter and the config file are looked at
 DUE_RETRY = 5.0  # a provider is due (its refresher runs): look again after this, doubling
 DUE_RETRY_MAX = 60.0
 TICK = 60.0  # countdowns are shown in minutes
+CLOCK_JUMP = 5.0  # wall clock moved against the monotonic one (suspend, NTP): re-render
 CLICK_FORMATS = {"i3bar": "llmeter", "i3blocks": None, "i3blocks-json": None}
 
 
@@ -66,6 +67,7 @@ class Watcher:
         self.waker = Waker(self.out.fd, sys.stdin if clicks else None, CLICK_FORMATS.get(opts.format))
         self.seen: tuple[object, ...] = ()
         self.due_delay = DUE_RETRY
+        self.skew = time.time() - time.monotonic()
 
     def run(self) -> int:
         from llmeter_bar import watchers
@@ -143,8 +145,16 @@ class Watcher:
                 pending = "changed"
             if not pending and time.monotonic() >= next_check:
                 next_check = time.monotonic() + POLL
-                if self._identity() != self.seen:
+                if self._identity() != self.seen or self._clock_jumped():
                     pending = "changed"
+
+    def _clock_jumped(self) -> bool:
+        """Monotonic deadlines stand still during a suspend: after a resume the
+        wall clock is far ahead, and every countdown and due time with it."""
+        skew = time.time() - time.monotonic()
+        jumped = abs(skew - self.skew) > CLOCK_JUMP
+        self.skew = skew
+        return jumped
 
     def _identity(self) -> tuple[object, ...]:
         """What a re-render depends on besides the clock: the generation counter
