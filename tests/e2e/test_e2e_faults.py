@@ -66,6 +66,7 @@ class Cell:
     again: e2e.Run
     stale: dict[str, e2e.Run] = field(default_factory=dict)
     fresh: dict[str, e2e.Run] = field(default_factory=dict)
+    doctor: e2e.Run | None = None
     hits_after_wait: int = 0
     hits_at_end: int = 0
 
@@ -115,6 +116,7 @@ def _cell(server: FaultServer, root: Path, home: Path, template: Path, fault: st
     for fmt in FRESH_FORMATS:
         cell.fresh[fmt] = e2e.run("--format", fmt, env=envs["fresh"])
     cell.again = e2e.run("--format", "json", "--wait", env=envs["stale"])
+    cell.doctor = e2e.run("doctor", "--format", "json", env=envs["stale"])
     cell.hits_after_wait, cell.hits_at_end = hits, server.count(fault)
     return cell
 
@@ -203,6 +205,23 @@ def test_fault(matrix: Matrix, fault: str) -> None:
         rendered = _by_id(runs["json"].json())
         assert {p: (v["status"], v["error"]) for p, v in rendered.items()} == \
             {p: (v["status"], v["error"]) for p, v in document.items()}
+    # doctor names each provider's failure, its kind and what to do.
+    assert cell.doctor is not None and cell.doctor.stderr == ""
+    report = cell.doctor.json()
+    diagnosed = {p["key"]: p for p in report["providers"]}
+    checks = {c["name"]: c for c in report["checks"] if c["area"] == "providers"}
+    for pid, shown in stale.items():
+        if shown["error"] is None:
+            continue
+        assert diagnosed[pid]["error"]["kind"] == shown["error"]["kind"], (pid, diagnosed[pid])
+        if shown["error"]["kind"] == "rate_limit":  # doctor says until when instead
+            assert re.search(r"rate limited .*no fetch before", checks[pid]["message"]), (pid, checks[pid])
+        else:
+            assert shown["error"]["message"] in checks[pid]["message"], (pid, checks[pid])
+        assert checks[pid]["status"] == ("error" if shown["error"]["kind"] in ("auth", "config") else "warn")
+        if checks[pid]["status"] == "error":
+            assert checks[pid]["hint"], (pid, checks[pid])
+    assert cell.doctor.returncode == (0 if report["ok"] else 1)
     # Later calls: nothing is due, nothing is fetched again, nothing hangs.
     assert cell.again.elapsed < 3
     if fault in HTTP_LEVEL:
