@@ -3,14 +3,13 @@ and no test can open a connection outside 127.0.0.0/8."""
 
 from __future__ import annotations
 
-import json
 import socket
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-FIXTURES = Path(__file__).parent / "fixtures"
+from support.fixtures import FIXTURES, load_fixture  # noqa: F401  (re-exported for fixtures below)
 
 
 @pytest.fixture(autouse=True)
@@ -52,11 +51,6 @@ def no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
 
 
-def load_fixture(provider: str, name: str) -> Any:
-    """A recorded payload from tests/fixtures/<provider>/<name>(.json)."""
-    path = FIXTURES / provider / (name if name.endswith(".json") else name + ".json")
-    return json.loads(path.read_text())
-
 
 @pytest.fixture
 def fake_server():
@@ -93,3 +87,14 @@ def _aioresponses_compat(monkeypatch: pytest.MonkeyPatch) -> None:
             super().__init__(*args, **kwargs)
 
     monkeypatch.setattr(aioresponses.core, "ClientResponse", Response)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Where the real-host tests left their screenshots (tests/integrations)."""
+    import sys
+
+    hosts = sys.modules.get("support.hosts")
+    if hosts is not None and hosts.kept:
+        terminalreporter.write_sep("-", "host test artifacts")
+        for path in hosts.kept:
+            terminalreporter.write_line(str(path))

@@ -110,3 +110,21 @@ def test_plugin_interpolates_placeholder_from_path_and_binds_the_refresh_key(nes
     line = hosts.wait_for(lambda: "75%" in nest.status_line() and nest.status_line(), 10,
                           "the interpolated segment")
     assert WARN_RGB in line and "| %H" in line, repr(line)
+
+
+def test_plugin_saved_by_init_carries_the_command_path(tmp_path):
+    tmux = hosts.need("tmux", package="tmux")["tmux"]
+    saved = tmp_path / "llmeter-bar.tmux"
+    saved.write_text(cli.run("init", "tmux", "--file", "llmeter-bar.tmux").stdout)
+    socket = Path(tempfile.mkdtemp(prefix="lmb-tmux-")) / "s"
+    conf = tmp_path / "tmux.conf"
+    conf.write_text(f"set -g status-right '#{{llmeter}}'\nrun-shell 'bash {saved}'\n")
+    env = cli.env(PATH="/usr/bin:/bin")  # no llmeter-bar on this PATH
+    try:
+        subprocess.run([tmux, "-S", str(socket), "-f", str(conf), "new-session", "-d"], env=env, check=True)
+        shown = subprocess.run([tmux, "-S", str(socket), "show-option", "-gv", "status-right"], env=env,
+                               capture_output=True, text=True).stdout
+        assert shown == f"#({cli.SCRIPT} --format tmux)\n"
+    finally:
+        subprocess.run([tmux, "-S", str(socket), "kill-server"], capture_output=True, env=env)
+        shutil.rmtree(socket.parent, ignore_errors=True)

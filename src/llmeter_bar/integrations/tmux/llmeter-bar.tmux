@@ -4,7 +4,8 @@
 # refresh. Run it after those options are set (TPM runs it for you).
 #
 # Options (tmux set -g @llmeter_... before the plugin runs):
-#   @llmeter_command       the command (default: llmeter-bar from PATH, absolute)
+#   @llmeter_command       the command (default: the path `init` filled in, else
+#                          llmeter-bar from the server's PATH, absolute)
 #   @llmeter_args          its arguments (default: --format tmux)
 #   @llmeter_refresh_key   prefix key that fetches now (default: U; "none" for no binding)
 #   @llmeter_mouse         "on": a click on the right status area fetches now too
@@ -17,7 +18,14 @@ option() {
 }
 
 default_command() {
-    local found
+    # `llmeter-bar init tmux --file llmeter-bar.tmux` fills in its own path here;
+    # a copy from the repository (or TPM) looks on the tmux server's PATH.
+    local filled=(@LLMETER_BAR@) found quoted
+    if [ "${filled[*]}" != "@LLMETER""_BAR@" ]; then
+        quoted="$(printf '%q ' "${filled[@]}")"
+        printf '%s' "${quoted% }"
+        return
+    fi
     found="$(command -v llmeter-bar)" || found=llmeter-bar
     printf '%q' "$found"
 }
