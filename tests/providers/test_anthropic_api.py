@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from aioresponses import aioresponses
 
-from conftest import FIXTURES, load_fixture
+from support.fixtures import FIXTURES, load_fixture
 from llmeter_bar import credstore
 from llmeter_bar.errors import FetchError, NotConfigured
 from llmeter_bar.providers.anthropic_api import AnthropicApi

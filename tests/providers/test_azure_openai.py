@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 from aioresponses import aioresponses
 
-from conftest import load_fixture
+from support.fixtures import load_fixture
 from llmeter_bar import credstore
 from llmeter_bar.errors import FetchError, NotConfigured
 from llmeter_bar.providers.azure_openai import AzureOpenAI

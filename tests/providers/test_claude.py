@@ -14,7 +14,7 @@ import pytest
 from aioresponses import aioresponses
 from yarl import URL
 
-from conftest import FIXTURES, load_fixture
+from support.fixtures import FIXTURES, load_fixture
 from llmeter_bar.errors import FetchError, NotConfigured
 from llmeter_bar.logs import redact
 from llmeter_bar.models import Cost, ProviderResult, Window

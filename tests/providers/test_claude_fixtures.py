@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from conftest import FIXTURES, load_fixture
+from support.fixtures import FIXTURES, load_fixture
 from llmeter_bar.errors import FetchError
 from llmeter_bar.models import ProviderResult, Window
 from llmeter_bar.providers.base import ProviderSettings

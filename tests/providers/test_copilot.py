@@ -12,7 +12,7 @@ import pytest
 from aioresponses import aioresponses
 from yarl import URL
 
-from conftest import FIXTURES, load_fixture
+from support.fixtures import FIXTURES, load_fixture
 from llmeter_bar.errors import FetchError, NotConfigured
 from llmeter_bar.providers.base import ProviderSettings
 from llmeter_bar.providers.copilot import Copilot
