@@ -75,3 +75,53 @@ def test_block_full_short_text_colour_and_a_click_that_refreshes(tmp_path, fille
         assert filled_cache.hits() == 2
     finally:
         hosts.stop(bar.proc)
+
+
+def test_persistent_block_updates_in_place_when_a_refresh_lands(tmp_path, filled_cache):
+    """i3blocks 1.4 (Debian 12) hands persist blocks no clicks; 1.5 writes them to stdin."""
+    binary = hosts.need("i3blocks", package="i3blocks")["i3blocks"]
+    config = tmp_path / "i3blocks.conf"
+    config.write_text(hosts.shipped("i3blocks", "i3blocks-watch.conf"))
+    log = tmp_path / "i3blocks.log"
+    bar = I3blocks(binary, config, log)
+    try:
+        first = hosts.wait_for(lambda: [b for b in bar.blocks() if b.get("full_text")], 10, "the llmeter block", log)[0]
+        assert (first["full_text"], first["short_text"], first["color"]) == ("• 75%", "•75%", "#e5c07b"), bar.output()
+
+        filled_cache.set_used(95)
+        assert cli.run("refresh").returncode == 0  # it tells running watchers the cache changed
+        last = hosts.wait_for(lambda: [b for b in bar.blocks() if b.get("full_text") == "• 95%"], 15,
+                              f"95% after llmeter-bar refresh:\n{bar.output()}")[-1]
+        assert (last["short_text"], last["color"]) == ("•95%", "#e06c75"), bar.output()
+        assert filled_cache.hits() == 2
+    finally:
+        hosts.stop(bar.proc)
+
+
+def test_i3bar_status_command_speaks_the_protocol_and_fetches_on_a_click(tmp_path, filled_cache):
+    """What i3bar or swaybar would see from the shipped status_command (run with sh -c)."""
+    line = next(l for l in hosts.shipped("i3bar", "bar-watch.conf").splitlines() if "status_command" in l)
+    command = line.split("status_command", 1)[1].strip()
+    proc = subprocess.Popen(["sh", "-c", command], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=cli.env(), start_new_session=True)
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(raw.decode() for raw in proc.stdout), daemon=True).start()  # type: ignore[union-attr]
+
+    def states() -> list[dict[str, object]]:
+        return [block for text in lines[2:] for block in json.loads(text.lstrip(","))]
+
+    try:
+        hosts.wait_for(lambda: states(), 10, "the first status line")
+        assert json.loads(lines[0]) == {"version": 1, "click_events": True} and lines[1].strip() == "[", lines
+        first = states()[0]
+        assert (first["name"], first["full_text"], first["color"]) == ("llmeter", "• 75%", "#e5c07b"), lines
+        filled_cache.set_used(95)
+        assert proc.stdin is not None
+        proc.stdin.write(b'[\n{"name":"llmeter","button":1,"x":3,"y":3}\n')
+        proc.stdin.flush()
+        last = hosts.wait_for(lambda: [s for s in states() if s["full_text"] == "• 95%"], 15,
+                              f"95% after a click: {lines}")[-1]
+        assert last["color"] == "#e06c75" and filled_cache.hits() == 2
+    finally:
+        hosts.stop(proc)
+    assert proc.stderr is not None and proc.stderr.read() == b""

@@ -28,10 +28,11 @@ include-file = {module}
 """
 
 
-def test_polybar_under_xvfb_renders_the_module_with_level_colours(tmp_path: Path) -> None:
+@pytest.mark.parametrize("shipped", ["module.ini", "module-watch.ini"])
+def test_polybar_under_xvfb_renders_the_module_with_level_colours(tmp_path: Path, shipped: str) -> None:
     hosts.need("polybar", "Xvfb", "import", package="polybar xvfb imagemagick")
     module = tmp_path / "module.ini"
-    module.write_text(hosts.shipped("polybar", "module.ini", shlex.join([str(cli.SCRIPT), "--demo"])))
+    module.write_text(hosts.shipped("polybar", shipped, shlex.join([str(cli.SCRIPT), "--demo"])))
     config = tmp_path / "config.ini"
     config.write_text(BAR.format(width=WIDTH, height=HEIGHT, module=module))
     display = hosts.free_display()
@@ -55,9 +56,10 @@ def test_polybar_under_xvfb_renders_the_module_with_level_colours(tmp_path: Path
             pixels = png.decode(shot).pixels((WIDTH // 2, 0, WIDTH, HEIGHT))
             return all(png.near(pixels, colour, 30) > 10 for colour in COLOURS.values())
 
-        hosts.wait_for(painted, 20, f"the module in all three level colours ({hosts.ARTIFACTS}/polybar.png)", bar_log)
-        kept = hosts.keep(shot, "polybar.png")
-        hosts.publish(shot, "polybar.png")
+        hosts.wait_for(painted, 20, f"the module in all three level colours ({hosts.ARTIFACTS}/polybar-{shipped}.png)", bar_log)
+        kept = hosts.keep(shot, f"polybar-{shipped}.png")
+        if shipped == "module.ini":
+            hosts.publish(shot, "polybar.png")
         log = hosts.read(bar_log)
         assert "Loaded 1 modules" in log, log
         errors = [line for line in log.splitlines() if "error" in line.lower() or "invalid" in line.lower()]
@@ -71,6 +73,6 @@ def test_polybar_under_xvfb_renders_the_module_with_level_colours(tmp_path: Path
         assert ink > 400, f"only {ink} painted pixels in {box}: {kept}"
     finally:
         if shot.exists():
-            hosts.keep(shot, "polybar.png")
+            hosts.keep(shot, f"polybar-{shipped}.png")
         hosts.stop(bar)
         hosts.stop(xvfb)

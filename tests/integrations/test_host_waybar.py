@@ -45,7 +45,8 @@ def _module_painted(image: png.Image | None) -> bool:
     return all(png.near(pixels, colour, 30) > 10 for colour in COLOURS.values())
 
 
-def test_waybar_in_headless_sway_renders_the_module_with_level_colours():
+@pytest.mark.parametrize("shipped", ["config.jsonc", "config-watch.jsonc"])
+def test_waybar_in_headless_sway_renders_the_module_with_level_colours(shipped: str):
     hosts.need("sway", "waybar", "grim", package="sway waybar grim")
     acct = unprivileged.account()
     if isinstance(acct, str):
@@ -68,7 +69,7 @@ def test_waybar_in_headless_sway_renders_the_module_with_level_colours():
             hosts.unavailable(words)
         files = acct.mkdir("files")
         config = files / "config.jsonc"
-        config.write_text(hosts.shipped("waybar", "config.jsonc", shlex.join([*words, "--demo"])))
+        config.write_text(hosts.shipped("waybar", shipped, shlex.join([*words, "--demo"])))
         style = files / "style.css"
         style.write_text(BAR_CSS.format(shipped=integrations.path("waybar", "style.css")))
         log, pidfile = files / "waybar.log", files / "waybar.pid"
@@ -94,12 +95,13 @@ def test_waybar_in_headless_sway_renders_the_module_with_level_colours():
             painted = _module_painted(_grab(acct, env, shot))
             return painted or bool(_complaints(hosts.read(log)))
 
-        hosts.wait_for(settled, 20, f"the module in all three level colours ({hosts.ARTIFACTS}/waybar.png)", log)
+        hosts.wait_for(settled, 20, f"the module in all three level colours ({hosts.ARTIFACTS}/waybar-{shipped}.png)", log)
         time.sleep(0.5)  # let a late warning about the module reach the log
         text = hosts.read(log)
         assert not _complaints(text), f"waybar complained:\n{text}"
-        kept = hosts.keep(shot, "waybar.png")
-        hosts.publish(shot, "waybar.png")
+        kept = hosts.keep(shot, f"waybar-{shipped}.png")
+        if shipped == "config.jsonc":
+            hosts.publish(shot, "waybar.png")
         assert painted, f"module not painted in the level colours: {kept}"
         assert "Bar configured" in text, text
 
@@ -115,7 +117,7 @@ def test_waybar_in_headless_sway_renders_the_module_with_level_colours():
     finally:
         files = acct.home / "files"
         if (files / "waybar.png").exists():
-            hosts.keep(files / "waybar.png", "waybar.png")
+            hosts.keep(files / "waybar.png", f"waybar-{shipped}.png")
         hosts.stop(sway)
         if (files / "waybar.pid").exists():  # sway started it in a session of its own
             try:

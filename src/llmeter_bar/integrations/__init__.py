@@ -30,10 +30,10 @@ class Host:
 
 HOSTS: dict[str, Host] = {h.name: h for h in (
     Host("tmux", "tmux.conf", ("tmux.conf", "llmeter-bar.tmux"), "status-right snippet; TPM-style plugin"),
-    Host("waybar", "config.jsonc", ("config.jsonc", "style.css"), "custom/llmeter module and level classes"),
-    Host("polybar", "module.ini", ("module.ini",), "custom/script module"),
-    Host("i3blocks", "i3blocks.conf", ("i3blocks.conf",), "block for i3blocks (i3bar, swaybar)"),
-    Host("i3bar", "bar.conf", ("bar.conf",), "i3/sway bar block running i3blocks"),
+    Host("waybar", "config.jsonc", ("config.jsonc", "style.css", "config-watch.jsonc"), "custom/llmeter module and level classes"),
+    Host("polybar", "module.ini", ("module.ini", "module-watch.ini"), "custom/script module"),
+    Host("i3blocks", "i3blocks.conf", ("i3blocks.conf", "i3blocks-watch.conf"), "block for i3blocks (i3bar, swaybar)"),
+    Host("i3bar", "bar.conf", ("bar.conf", "bar-watch.conf"), "i3/sway bar block: i3blocks, or --watch"),
     Host("starship", "starship.toml", ("starship.toml",), "[custom.llmeter] prompt module"),
     Host("claude-code", "settings.json", ("settings.json",), "Claude Code statusLine setting"),
     Host("zellij", "zjstatus.kdl", ("zjstatus.kdl",), "zjstatus command widget"),
