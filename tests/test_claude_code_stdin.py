@@ -68,3 +68,16 @@ def test_stdin_that_never_closes_does_not_hang(write_config):
     assert "33%" in proc.stdout.read() and proc.stderr.read() == ""
     assert elapsed < 3
     proc.stdin.close()
+
+
+def test_status_line_figures_survive_later_renders_without_api_credentials(write_config):
+    # No Claude credentials at all: only the status line knows the figures. The
+    # slow API cadence must start at the ingest, or the next render finds the
+    # record due and a refresher overwrites the figures with a setup error.
+    write_config(CONFIG.format(url="http://127.0.0.1:9"))
+    assert cli.run("ingest", "claude-code", input=_payload(55, 12)).returncode == 0
+    for _ in range(3):
+        assert "55%" in cli.run("--format", "tmux").stdout
+    time.sleep(1.0)  # long enough for a wrongly spawned refresher to record its error
+    document = json.loads(cli.run("--format", "json").stdout)["providers"][0]
+    assert (document["status"], document["error"]) == ("ok", None)

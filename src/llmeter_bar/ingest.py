@@ -42,7 +42,10 @@ def claude_code(payload: dict[str, Any], config: Config, store: Store, instance:
                 previous = None
         merged = merge(previous, incoming)
         merged.status, merged.error = "ok", None
-        last_api = float(record.get("attempt_at") or 0)
+        # Never fetched: the slow cadence starts now. Anchoring it at 0 made the
+        # record due at once, and a refresher without API credentials then
+        # replaced the status line's figures with a "setup" error.
+        last_api = float(record.get("attempt_at") or now.timestamp())
         record.update(
             result=merged.to_dict(),
             error=None,
