@@ -74,6 +74,7 @@ class FaultServer:
         self.hits: Counter[str] = Counter()
         self.lock = threading.Lock()
         self.stall = 30.0  # how long a stalling answer hangs (longer than any client timeout)
+        self.gate = threading.Event()  # mode "gated" answers only once this is set
         self.hostile: dict[str, Any] = {}
         self._tls = tls
         self._held: set[asyncio.Task[Any]] = set()
@@ -171,6 +172,9 @@ class FaultServer:
             await response.write(b'{"five_hour": ')
             await asyncio.sleep(self.stall)
             return response
+        if mode == "gated":  # healthy answers, held until the test opens the gate
+            while not self.gate.is_set():
+                await asyncio.sleep(0.05)
         answer = payloads.good("/" + tail, self.hostile if mode == "hostile" else None)
         if answer is None:
             return web.Response(status=404, text='{"error": "no such endpoint"}', content_type="application/json")
