@@ -25,6 +25,11 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("LLMETER_BAR_CONFIG", str(tmp_path / "config" / "config.toml"))
     monkeypatch.setenv("LLMETER_BAR_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("LLMETER_BAR_STATE_DIR", str(tmp_path / "state"))
+    # A test that crosses an alert level may run a real notify-send: with no
+    # session bus or display it reaches nobody's desktop.
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
+    for name in ("DBUS_SESSION_BUS_ADDRESS", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
     for name in (
         "CLAUDE_CONFIG_DIR", "CODEX_HOME", "GEMINI_CLI_HOME", "NO_COLOR", "TMUX",
         "ANTHROPIC_ADMIN_KEY", "OPENAI_ADMIN_KEY", "OPENROUTER_API_KEY",
