@@ -49,6 +49,8 @@ def logger() -> logging.Logger:
         return _logger
     import logging
 
+    # A log write that fails (full disk) must not print a traceback on stderr: bars show stderr.
+    logging.raiseExceptions = False
     log = logging.getLogger("llmeter_bar")
     log.handlers.clear()
     log.propagate = False

@@ -45,3 +45,44 @@ def test_negative_cost_report_and_usage_are_rejected():
     key = {"data": {"usage_monthly": -5, "limit": None}}
     with pytest.raises(FetchError, match="negative spend"):
         OpenRouter().parse({"key": key, "credits": None}, ProviderSettings(id="openrouter"), NOW)
+
+
+def test_binary_gemini_credentials_are_an_auth_error_not_a_crash(tmp_path):
+    from llmeter_bar.providers import gemini_auth
+
+    path = tmp_path / "oauth_creds.json"
+    path.write_bytes(b"\xff\xfe\x00binary\x00" * 20)
+    with pytest.raises(FetchError) as caught:
+        gemini_auth.read_creds(ProviderSettings(id="gemini", options={"credentials_file": str(path)}))
+    assert caught.value.kind == "auth" and str(path) in caught.value.message
+
+
+def test_binary_copilot_plugin_file_is_a_config_error_not_a_crash(tmp_path):
+    from llmeter_bar.providers import copilot_creds
+
+    path = tmp_path / "apps.json"
+    path.write_bytes(b"\xff\xfe\x00binary\x00" * 20)
+    with pytest.raises(FetchError) as caught:
+        copilot_creds._from_file(path)
+    assert caught.value.kind == "config" and "not valid JSON" in caught.value.message
+
+
+def test_a_failing_log_write_prints_nothing_on_stderr(tmp_path, monkeypatch, capfd):
+    import logging
+
+    from llmeter_bar import logs
+
+    class Full(logging.Handler):
+        def emit(self, record):
+            try:
+                raise OSError(28, "No space left on device")
+            except OSError:
+                self.handleError(record)
+
+    monkeypatch.setattr(logs, "_file_handler", lambda: Full())
+    monkeypatch.setattr(logging, "raiseExceptions", True)
+    logs.set_debug(False)
+    monkeypatch.delenv("LLMETER_BAR_DEBUG", raising=False)
+    logs.warning("disk full: %s", "x")
+    logs.set_debug(False)
+    assert capfd.readouterr().err == ""

@@ -66,6 +66,8 @@ def _from_file(path: Path) -> Token | None:
         return None
     except OSError as exc:
         raise FetchError("config", f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:  # binary junk: as broken as invalid JSON
+        text = "\0"
     if not text.strip():
         return None  # an empty file holds no login: same as no file
     try:

@@ -80,6 +80,8 @@ def read_creds(settings: ProviderSettings) -> GeminiCreds:
         raise NotConfigured(f"no Gemini CLI login ({path}); run `gemini` and sign in with Google") from None
     except OSError as exc:
         raise FetchError("config", f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:  # binary junk: as unusable as an empty file
+        text = ""
     try:
         data = json.loads(text) if text.strip() else None
     except ValueError:
