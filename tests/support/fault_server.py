@@ -158,6 +158,11 @@ class FaultServer:
             status, body, headers = STATUS_FAULTS[mode]
             return web.Response(status=status, text=body, headers=headers,
                                 content_type=None if "Content-Type" in headers else "application/json")
+        if mode == "hostile_error":  # an error page whose body ends up in the message
+            return web.Response(status=502, text=payloads.HOSTILE, content_type="text/html")
+        if mode == "echo":  # a hostile upstream that echoes the credentials it was sent
+            return web.Response(status=502, text=json.dumps({"received": dict(request.headers),
+                                                             "query": request.query_string}))
         if mode == "redirect_loop":
             raise web.HTTPFound(request.path_qs)
         if mode == "not_json":
