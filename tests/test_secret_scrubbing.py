@@ -3,39 +3,16 @@ even from an upstream that echoes the credentials it was sent."""
 
 from __future__ import annotations
 
-import base64
 import json
-import time
-from pathlib import Path
 
 from llmeter_bar import render
-from support import cli
+from support import allproviders, cli
 
-SECRETS = {
-    "ANTHROPIC_ADMIN_KEY": "sk-ant-admin01-SCRUBME-aaaa1111",
-    "OPENAI_ADMIN_KEY": "sk-admin-SCRUBME-bbbb2222",
-    "OPENROUTER_API_KEY": "sk-or-v1-SCRUBME-cccc3333",
-    "COPILOT_TOKEN": "ghu_SCRUBME_dddd4444",
-    "AZURE_OPENAI_API_KEY": "azkey-SCRUBME-eeee5555",
-}
-CLAUDE_TOKEN = "sk-ant-oat01-SCRUBME-ffff6666"
-CODEX_SIGNATURE = "SCRUBMEgggg7777sig"
-
-
-def _plant(home: Path) -> str:
-    (home / ".claude").mkdir()
-    (home / ".claude" / ".credentials.json").write_text(json.dumps({"claudeAiOauth": {
-        "accessToken": CLAUDE_TOKEN, "refreshToken": "sk-ant-ort01-SCRUBME-refresh",
-        "expiresAt": int((time.time() + 3600) * 1000)}}))
-    body = base64.urlsafe_b64encode(json.dumps({"exp": int(time.time()) + 3600}).encode()).decode().rstrip("=")
-    token = f"eyJhbGciOiJSUzI1NiJ9.{body}.{CODEX_SIGNATURE}"
-    (home / ".codex").mkdir()
-    (home / ".codex" / "auth.json").write_text(json.dumps({"tokens": {"access_token": token, "account_id": "a"}}))
-    return token
+SECRETS = allproviders.SECRETS
 
 
 def test_no_secret_in_any_output_log_or_cache(isolated_home, tmp_path, fake_server, write_config):
-    codex_token = _plant(isolated_home)
+    secrets = allproviders.plant(isolated_home)
     fake_server.echo_headers = True
     fake_server.reply("/api/oauth/usage", {"five_hour": {"utilization": 12.0, "resets_at": None}})
     providers = ["claude", "codex", "copilot", "anthropic-api", "openai-api", "openrouter", "azure-openai"]
@@ -50,7 +27,6 @@ def test_no_secret_in_any_output_log_or_cache(isolated_home, tmp_path, fake_serv
     assert sum(fake_server.hits.values()) >= len(providers)  # the providers really called
     assert any('"status": "error"' in o.stdout for o in outputs)
     assert any("12%" in o.stdout for o in outputs)
-    secrets = [*SECRETS.values(), CLAUDE_TOKEN, CODEX_SIGNATURE, codex_token]
     texts = [o.stdout + o.stderr for o in outputs]
     files = [p for base in (tmp_path / "cache", tmp_path / "state", tmp_path / "config") if base.exists()
              for p in base.rglob("*") if p.is_file()]
