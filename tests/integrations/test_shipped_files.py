@@ -64,7 +64,10 @@ def test_init_without_the_script_on_path_falls_back_to_python_m(tmp_path: Path) 
 def test_init_list_and_unknown_host() -> None:
     listing = cli.run("init", "--list")
     assert listing.returncode == 0
-    assert [line.split()[0] for line in listing.stdout.splitlines()] == list(integrations.HOSTS)
+    lines = listing.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == list(integrations.HOSTS)
+    # The summaries start in one column, however long a host's file list is.
+    assert len({line.index(entry.summary) for line, entry in zip(lines, integrations.HOSTS.values())}) == 1
     unknown = cli.run("init", "conky")
     assert unknown.returncode == 2 and "conky" in unknown.stderr
 

@@ -29,8 +29,10 @@ def init(host: str | None, list_: bool, name: str | None) -> None:
         if host is None and not list_:
             raise click.UsageError("name a HOST, or use --list")
         width = max(map(len, integrations.HOSTS))
+        files = {name: ", ".join(entry.files) for name, entry in integrations.HOSTS.items()}
+        column = max(map(len, files.values()))
         for entry in integrations.HOSTS.values():
-            click.echo(f"{entry.name:<{width}}  {', '.join(entry.files):<32} {entry.summary}")
+            click.echo(f"{entry.name:<{width}}  {files[entry.name]:<{column}}  {entry.summary}")
         return
     entry = integrations.HOSTS[host]
     if name is not None and name not in entry.files:
