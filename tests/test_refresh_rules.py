@@ -160,3 +160,39 @@ def test_failed_spawn_releases_the_lock(store, monkeypatch):
     monkeypatch.setattr(refresh, "spawn", lambda claims: False)
     engine.collect(Config(), store, [settings()])
     assert not store.locked("fake")
+
+
+def test_figures_that_vanish_under_the_same_plan_are_a_parse_error_and_the_last_ones_stay(store):
+    s = settings()
+    first = good(used=64.0)
+    first.plan = "plus"
+    refresh.record_outcome(store, s, first, NOW, 300)
+    # Strings or nulls where the numbers belong: the plan still reads, the windows do not.
+    empty = ProviderResult(id="fake", name="Fake", plan="plus", fetched_at=first.fetched_at)
+    recorded = refresh.record_outcome(store, s, empty, NOW + 400, 300)
+    assert isinstance(recorded, FetchError) and recorded.kind == "parse"
+    record = store.read("fake")
+    assert record["result"]["windows"][0]["used_percent"] == 64.0
+    assert record["error"]["kind"] == "parse"
+    assert view(s, record, datetime.fromtimestamp(NOW + 400, timezone.utc)).status == "stale"
+
+
+def test_a_new_plan_without_limits_replaces_the_figures(store):
+    s = settings()
+    first = good()
+    first.plan = "plus"
+    refresh.record_outcome(store, s, first, NOW, 300)
+    free = ProviderResult(id="fake", name="Fake", plan="free", fetched_at=first.fetched_at)
+    assert refresh.record_outcome(store, s, free, NOW + 400, 300) is free
+    record = store.read("fake")
+    assert (record["result"]["plan"], record["result"]["windows"], record["error"]) == ("free", [], None)
+
+
+async def test_a_reply_with_neither_figures_nor_a_plan_is_a_parse_error():
+    class Empty:
+        async def fetch(self, session, settings):
+            return ProviderResult(id="fake", name="Fake")
+
+    outcome = await refresh._fetch_one(None, settings(), Empty())  # type: ignore[arg-type]
+    assert isinstance(outcome, FetchError) and outcome.kind == "parse"
+    assert outcome.message == "the response carried no usage figures (unexpected shape)"

@@ -62,15 +62,29 @@ def backoff_delay(strikes: int) -> float:
     return min(BACKOFF_START * 2 ** max(0, strikes - 1), BACKOFF_CAP)
 
 
+def _has_figures(result: dict | None) -> bool:
+    return bool(result and (result.get("windows") or result.get("cost") or result.get("credits")))
+
+
+def _figures_vanished(before: dict | None, outcome: ProviderResult) -> bool:
+    """Figures gone while the plan stayed the same: a reply of the wrong shape
+    (strings or nulls where numbers belong), not a plan without limits."""
+    after = outcome.to_dict()
+    return _has_figures(before) and not _has_figures(after) and before.get("plan") == after.get("plan")  # type: ignore[union-attr]
+
+
 def record_outcome(
     store: Store, settings: ProviderSettings, outcome: ProviderResult | FetchError, now: float, interval: float
-) -> None:
+) -> ProviderResult | FetchError:
+    """Write one fetch's outcome; returns it as recorded (a result may be refused)."""
     from datetime import datetime, timezone
 
     stale_after = float(settings.options.get("stale_after") or 3 * interval)
     with store.cache.transact():
         record = store.read(settings.key) or {}
         previous = dict(record)
+        if not isinstance(outcome, FetchError) and _figures_vanished(record.get("result"), outcome):
+            outcome = FetchError("parse", "the response no longer carries usage figures (unexpected shape)")
         record.update(attempt_at=now, stale_after=stale_after)
         if isinstance(outcome, FetchError):
             record.update(error_at=now, unconfigured=isinstance(outcome, NotConfigured))
@@ -90,6 +104,7 @@ def record_outcome(
         store.write(settings.key, record)
         fastpath.bump(store.cache)
     record_hooks.after_record(store, settings, previous, record)  # history and alerts, outside the transaction
+    return outcome
 
 
 async def _fetch_one(
@@ -102,7 +117,12 @@ async def _fetch_one(
     try:
         # The deadline covers every request a provider makes, so a foreground
         # refresh ends within the configured timeout whatever the provider does.
-        return await asyncio.wait_for(provider.fetch(session, settings), timeout=settings.timeout)
+        result = await asyncio.wait_for(provider.fetch(session, settings), timeout=settings.timeout)
+        if not (_has_figures(result.to_dict()) or result.plan):
+            # A reply of the wrong shape parses to nothing: recording it as ok
+            # would replace the last good figures with a bare icon.
+            raise FetchError("parse", "the response carried no usage figures (unexpected shape)")
+        return result
     except FetchError as exc:
         logs.info("%s: %s (%s)", settings.key, exc.message, exc.kind)
         return exc
@@ -148,7 +168,7 @@ def fetch_and_record(store: Store, instances: list[ProviderSettings]) -> dict[st
     for (settings, provider), outcome in zip(jobs, outcomes):
         interval = effective_interval(provider, settings)
         try:
-            record_outcome(store, settings, outcome, now, interval)
+            outcome = record_outcome(store, settings, outcome, now, interval)
         except Exception:
             logs.exception("%s: could not write the cache", settings.key)
         report[settings.key] = (

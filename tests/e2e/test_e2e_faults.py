@@ -183,6 +183,8 @@ def test_fault(matrix: Matrix, fault: str) -> None:
             for shown, had_good in ((s, True), (f, False)):
                 if shown["status"] == "ok":
                     assert shown["error"] is None
+                    # Over good figures, "ok" only with figures: an empty read would wipe them.
+                    assert not had_good or shown["windows"] or shown["cost"] or shown["credits"], (pid, shown)
                     continue
                 assert shown["status"] == ("stale" if had_good else "error"), (pid, shown)
                 assert shown["error"]["kind"] in ("parse", "unavailable"), (pid, shown["error"])
