@@ -83,17 +83,11 @@ def request_refresh(config: Config, store: Store, wanted: list[str]) -> list[str
     now = time.time()
     locked: list[tuple[str, str]] = []
     for settings in engine.select(config, store, wanted):
-        if not refresh.is_due(store.read(settings.key), now, on_demand=True):
-            continue  # rate limited: the not-before time holds for clicks too
-        token = store.try_lock(settings.key, refresh.lock_ttl(settings))
-        if token is None:
-            continue  # a fetch is already running; its result will be shown
-        if refresh.is_due(store.read(settings.key), now, on_demand=True):
+        # On demand skips the interval, never a 429 not-before time; a fetch
+        # already running is not doubled (its result will be shown).
+        token = refresh.claim(store, settings, now, on_demand=True)
+        if token is not None:
             locked.append((settings.key, token))
-        else:
-            store.unlock(settings.key, token)
-    if locked and not refresh.spawn(locked):
-        for key, token in locked:
-            store.unlock(key, token)
+    if not refresh.start(store, locked):
         return []
     return [key for key, _ in locked]

@@ -108,18 +108,10 @@ def collect(
         if horizon is not None:
             horizon.append(_unchanged_for(record, shown, settings, now))
         if trigger and refresh.is_due(record, now):
-            token = store.try_lock(settings.key, refresh.lock_ttl(settings))
-            if token is None:
-                continue
-            # Re-read under the lock: a refresher may have finished between our
-            # read and our lock, and its fresh record must not be fetched again.
-            if refresh.is_due(store.read(settings.key), now):
+            token = refresh.claim(store, settings, now)
+            if token is not None:
                 locked.append((settings.key, token))
-            else:
-                store.unlock(settings.key, token)
-    if locked and not refresh.spawn(locked):
-        for key, token in locked:
-            store.unlock(key, token)
+    refresh.start(store, locked)
     return results
 
 

@@ -188,6 +188,32 @@ def _notify_watchers() -> None:
         logs.exception("could not notify the watchers")
 
 
+def claim(store: Store, settings: ProviderSettings, now: float, *, on_demand: bool = False) -> str | None:
+    """The fetch lock's token when a fetch of this instance is due, else None."""
+    if not is_due(store.read(settings.key), now, on_demand=on_demand):
+        return None
+    token = store.try_lock(settings.key, lock_ttl(settings))
+    if token is None:
+        return None  # a fetch is already running
+    # Re-read under the lock: a refresher may have finished between our read
+    # and our lock, and its fresh record must not be fetched again.
+    if is_due(store.read(settings.key), now, on_demand=on_demand):
+        return token
+    store.unlock(settings.key, token)
+    return None
+
+
+def start(store: Store, locked: list[tuple[str, str]]) -> bool:
+    """Hand claimed locks to one detached refresher; release them if it cannot start."""
+    if not locked:
+        return False
+    if spawn(locked):
+        return True
+    for key, token in locked:
+        store.unlock(key, token)
+    return False
+
+
 def spawn(keys_and_tokens: list[tuple[str, str]]) -> bool:
     """Start one detached refresher that owns the given locks.
 
