@@ -7,14 +7,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from support import allproviders, cli, e2e, procs
+from support import allproviders, cli, e2e, procs, unprivileged
 
 
 @pytest.fixture
@@ -250,47 +249,43 @@ def test_truncated_and_binary_credential_files(world, isolated_home):
 
 
 def test_unreadable_credential_file(world, isolated_home):
-    """Mode 000 cannot stop root: the command runs as an unprivileged user when we are root."""
+    """Mode 000 cannot stop root: as root, the command runs as an unprivileged user."""
     env, root, _ = world
-    unprivileged = None
+    acct = None
+    command = [str(cli.SCRIPT)]
+    home = isolated_home
     if os.geteuid() == 0:
-        unprivileged = 65534
-        base = Path(tempfile.mkdtemp(prefix="llmeter-e2e-"))
-        os.chmod(base, 0o755)
-        shutil.copytree(root, base / "w", symlinks=True, ignore=shutil.ignore_patterns("cache", "state"))
-        for dirpath, dirnames, filenames in os.walk(base):
+        acct = unprivileged.account()
+        if isinstance(acct, str):
+            pytest.skip(f"as root mode 000 does not bite, and there is no unprivileged user: {acct}")
+        shutil.copytree(root, acct.home / "w", symlinks=True, ignore=shutil.ignore_patterns("cache", "state"))
+        for dirpath, dirnames, filenames in os.walk(acct.home / "w"):
             for name in [dirpath, *(os.path.join(dirpath, n) for n in dirnames + filenames)]:
-                os.lchown(name, unprivileged, unprivileged)
-        env = e2e.isolated_env(base / "w", home=base / "w" / "home")
-        home = base / "w" / "home"
-        try:
-            usable = subprocess.run([str(cli.SCRIPT), "--version"], env=env, user=unprivileged,
-                                    group=unprivileged, capture_output=True).returncode == 0
-        except OSError:
-            usable = False
-        if not usable:
-            shutil.rmtree(base, ignore_errors=True)
-            pytest.skip("as root mode 000 does not bite, and the installed command (interpreter) "
-                        "cannot be run by an unprivileged user on this machine")
-    else:
-        home = isolated_home
+                os.lchown(name, acct.uid, acct.gid)
+        home = acct.home / "w" / "home"
+        env = e2e.isolated_env(acct.home / "w", home=home)
+        words = unprivileged.command(acct, env)
+        if isinstance(words, str):
+            acct.cleanup()
+            pytest.fail(words)
+        command = [*acct.prefix, *words]
     try:
         claude = home / ".claude" / ".credentials.json"
         os.chmod(claude, 0)
         before = _fingerprint(claude) if os.geteuid() == 0 else None
-        kwargs = {"user": unprivileged, "group": unprivileged} if unprivileged else {}
-        done = subprocess.run([str(cli.SCRIPT), "--format", "json", "--wait"], env=env, capture_output=True,
-                              text=True, timeout=30, **kwargs)
+        done = subprocess.run([*command, "--format", "json", "--wait"], env=env, capture_output=True,
+                              text=True, timeout=30)
         assert done.returncode == 0 and done.stderr == ""
         shown = {p["id"]: p for p in e2e.strict_json(done.stdout)["providers"]}
-        assert shown["claude"]["status"] == "error", shown["claude"]
+        log = next(iter(Path(env["LLMETER_BAR_STATE_DIR"]).glob("*.log")), None)
+        assert "claude" in shown, (done.stdout, log and log.read_text()[-3000:])
+        assert shown["claude"]["status"] == "error", done.stdout
         assert "Permission denied" in shown["claude"]["error"]["message"]
         assert shown["codex"]["status"] == "ok"
-        bar = subprocess.run([str(cli.SCRIPT), "--format", "tmux"], env=env, capture_output=True, text=True,
-                             timeout=30, **kwargs)
+        bar = subprocess.run([*command, "--format", "tmux"], env=env, capture_output=True, text=True, timeout=30)
         assert "!auth" in e2e.host_text("tmux", e2e.Run(("tmux",), bar.returncode, bar.stdout, bar.stderr, 0))
         if before is not None:
             assert _fingerprint(claude) == before
     finally:
-        if unprivileged:
-            shutil.rmtree(base, ignore_errors=True)
+        if acct is not None:
+            acct.cleanup()

@@ -17,12 +17,14 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
+
+from packaging.requirements import Requirement
 
 from support import cli
 
 USER = "llmeter-bar-test"
-_RUNTIME = ("llmeter_bar", "diskcache", "platformdirs", "click")
 
 
 @dataclass
@@ -83,9 +85,7 @@ def command(acct: Account, env: dict[str, str]) -> list[str] | str:
     if acct.run(shlex.join([*direct, "--version"]), env).returncode == 0:
         return direct
     lib = acct.mkdir("lib")
-    for name in _RUNTIME:
-        source = Path(__import__(name).__file__).parent
-        shutil.copytree(source, lib / name, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
+    _copy_runtime(lib)
     for python in (f"python{sys.version_info[0]}.{sys.version_info[1]}", "python3"):
         for folder in ("/usr/bin", "/usr/local/bin", "/bin"):
             candidate = [os.path.join(folder, python), "-m", "llmeter_bar"]
@@ -93,3 +93,38 @@ def command(acct: Account, env: dict[str, str]) -> list[str] | str:
             if os.path.exists(candidate[0]) and acct.run(probe, env).returncode == 0:
                 return ["env", f"PYTHONPATH={lib}", *candidate]
     return f"uid {acct.uid} can run neither {cli.SCRIPT} nor a system Python 3.11+ with a copy of the package"
+
+
+def _requirements(name: str, found: dict[str, metadata.Distribution]) -> None:
+    dist = metadata.distribution(name)
+    key = dist.metadata["Name"].lower()
+    if key in found:
+        return
+    found[key] = dist
+    for text in dist.requires or []:
+        requirement = Requirement(text)  # pytest's own dependency, so always there
+        if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+            _requirements(requirement.name, found)
+
+
+def _copy_runtime(lib: Path) -> None:
+    """The package and everything it needs at run time (aiohttp's compiled parts
+    included: the system Python is the same 3.11 ABI), readable by anyone."""
+    source = Path(__import__("llmeter_bar").__file__).parent
+    shutil.copytree(source, lib / "llmeter_bar", ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
+    found: dict[str, metadata.Distribution] = {}
+    _requirements("llmeter-bar", found)
+    for key, dist in found.items():
+        if key == "llmeter-bar":
+            continue
+        for file in dist.files or []:
+            if file.parts[0] == ".." or "__pycache__" in file.parts:
+                continue  # console scripts outside site-packages; bytecode is rebuilt
+            target = lib / file
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(dist.locate_file(file), target)
+    for dirpath, dirnames, filenames in os.walk(lib):
+        for name in dirnames:
+            os.chmod(os.path.join(dirpath, name), 0o755)
+        for name in filenames:
+            os.chmod(os.path.join(dirpath, name), 0o644 if not name.endswith(".so") else 0o755)
