@@ -62,3 +62,22 @@ def test_formats_and_options_have_their_own_lines(fake_server, write_config):
     plain = cli.run("--format", "plain").stdout
     assert tmux != plain and "#[" in tmux and "#[" not in plain
     assert cli.run("--format", "tmux").stdout == tmux
+
+
+def test_while_a_due_provider_is_being_fetched_repeat_renders_are_cache_hits(tmp_path, fake_server, write_config):
+    fake_server.reply("/usage/fake", {"used": 40})
+    write_config(cli.fake_config(fake_server.url))
+    cli.run("refresh")
+    fake_server.reply("/usage/fake", {"used": 60}, delay=2.5)  # the refresher's answer takes a while
+    store = Store(tmp_path / "cache")
+    store.update("fake", next_at=0)  # the interval ran out
+    store.close()
+    first = cli.run("--format", "tmux").stdout  # starts the one refresher
+    assert "40%" in first
+    cli.wait_until(lambda: fake_server.hits.get("/usage/fake", 0) == 2, timeout=5)
+    _poke(tmp_path, "fake", 41, bump=False)
+    # The refresher still runs: the line cannot change before it writes, so it is
+    # served from the output cache rather than rendered anew.
+    assert cli.run("--format", "tmux").stdout == first
+    # Its write announces itself: the new figure shows at once.
+    cli.wait_until(lambda: "60%" in cli.run("--format", "tmux").stdout, timeout=10)

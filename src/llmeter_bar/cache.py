@@ -122,6 +122,16 @@ class Store:
             if self.cache.get(LOCK + key) == token:
                 self.cache.delete(LOCK + key)
 
+    def lock_left(self, key: str) -> float:
+        """Seconds until the fetch lock of one instance expires; 0 when nobody holds it."""
+        try:
+            token, expires = self.cache.get(LOCK + key, expire_time=True)
+        except Exception:
+            return 0.0
+        if token is None or expires is None:
+            return 0.0
+        return max(0.0, float(expires) - time.time())
+
     def locked(self, key: str) -> bool:
         try:
             return self.cache.get(LOCK + key) is not None

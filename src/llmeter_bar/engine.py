@@ -101,24 +101,33 @@ def collect(
     now = now_dt.timestamp()
     results: list[ProviderResult] = []
     locked: list[tuple[str, str]] = []
+    seen: list[tuple[ProviderSettings, dict | None, ProviderResult, bool]] = []
     for settings in instances:
         record = store.read(settings.key)
         shown = state.view(settings, record, now_dt)
         results.append(shown)
-        if horizon is not None:
-            horizon.append(_unchanged_for(record, shown, settings, now))
-        if trigger and refresh.is_due(record, now):
+        due = refresh.is_due(record, now)
+        seen.append((settings, record, shown, due))
+        if due and trigger:
             token = refresh.claim(store, settings, now)
             if token is not None:
                 locked.append((settings.key, token))
     refresh.start(store, locked)
+    if horizon is not None:
+        for settings, record, shown, due in seen:
+            # A due provider whose refresher runs shows the same until that
+            # refresher writes (which bumps the output cache's generation) or its
+            # lock expires (it died: the next render must trigger again). So a
+            # burst of renders after an interval ends is served from the output
+            # cache instead of each rendering anew.
+            until = now + store.lock_left(settings.key) if due else float((record or {}).get("next_at") or 0)
+            horizon.append(_unchanged_for(record or {}, shown, settings, now, until))
     return results
 
 
-def _unchanged_for(record: dict | None, shown: ProviderResult, settings: ProviderSettings, now: float) -> float:
-    if not record or refresh.is_due(record, now):
-        return 0.0
-    moments = [float(record.get("next_at") or 0)]
+def _unchanged_for(record: dict, shown: ProviderResult, settings: ProviderSettings, now: float,
+                   until: float) -> float:
+    moments = [until]
     if shown.fetched_at is not None and shown.status == "ok":
         moments.append(shown.fetched_at.timestamp() + float(record.get("stale_after") or 3 * settings.interval))
     moments += [w.resets_at.timestamp() for w in shown.windows if w.resets_at]
