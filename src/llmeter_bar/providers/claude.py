@@ -31,10 +31,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from llmeter_bar.errors import FetchError, NotConfigured
 from llmeter_bar.logs import register_secret
 from llmeter_bar.models import ProviderResult, utcnow
-from llmeter_bar.providers._parse import as_dict, humanize_age, parse_time, to_str
+from llmeter_bar.providers._parse import as_dict, parse_time, to_str
 from llmeter_bar.providers.base import CredentialInfo, Provider, ProviderSettings
 from llmeter_bar.providers.claude_parse import parse_usage
-from llmeter_bar.providers.credfile import read_json_object
+from llmeter_bar.providers.credfile import (
+    login_detail,
+    read_json_object,
+    refuse_expired,
+)
 
 if TYPE_CHECKING:
     import aiohttp
@@ -103,14 +107,7 @@ class Claude(Provider):
             return CredentialInfo(source=str(credentials_path(settings)), detail=exc.message, usable=False)
         if found is None:
             return None
-        details = []
-        if found.expires_at is not None:
-            delta = (found.expires_at - utcnow()).total_seconds()
-            age = humanize_age(delta)
-            details.append(f"expires in {age}" if delta > 0 else f"expired {age} ago")
-        if found.plan:
-            details.append(f"plan {found.plan}")
-        return CredentialInfo(source=found.source, detail=", ".join(details))
+        return CredentialInfo(source=found.source, detail=login_detail(found.expires_at, found.plan))
 
     def headers(self, settings: ProviderSettings, token: str) -> dict[str, str]:
         return {
@@ -132,10 +129,7 @@ class Claude(Provider):
             )
         register_secret(found.token)
         now = utcnow()
-        if found.expires_at is not None and found.expires_at <= now:
-            age = humanize_age((now - found.expires_at).total_seconds())
-            # Refreshing would burn Claude Code's single-use refresh token.
-            raise FetchError("auth", f"Claude Code's login expired {age} ago; {RENEW_HINT}")
+        refuse_expired(found.expires_at, now, "Claude Code", RENEW_HINT)
         payload = await request_json(
             session,
             "GET",

@@ -34,11 +34,15 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from llmeter_bar.errors import FetchError, NotConfigured
 from llmeter_bar.logs import register_secret
 from llmeter_bar.models import ProviderResult, utcnow
-from llmeter_bar.providers._parse import as_dict, humanize_age, parse_time, to_str
+from llmeter_bar.providers._parse import as_dict, parse_time, to_str
 from llmeter_bar.providers.base import CredentialInfo, Provider, ProviderSettings
 from llmeter_bar.providers.codex_logs import newest_snapshot
 from llmeter_bar.providers.codex_parse import parse_usage
-from llmeter_bar.providers.credfile import read_json_object
+from llmeter_bar.providers.credfile import (
+    login_detail,
+    read_json_object,
+    refuse_expired,
+)
 
 if TYPE_CHECKING:
     import aiohttp
@@ -109,14 +113,7 @@ class Codex(Provider):
             return CredentialInfo(source=str(codex_home(settings) / "auth.json"), detail=exc.message, usable=False)
         if found is None:
             return None
-        details = []
-        if found.expires_at is not None:
-            delta = (found.expires_at - utcnow()).total_seconds()
-            age = humanize_age(delta)
-            details.append(f"expires in {age}" if delta > 0 else f"expired {age} ago")
-        if found.plan:
-            details.append(f"plan {found.plan}")
-        return CredentialInfo(source=found.source, detail=", ".join(details))
+        return CredentialInfo(source=found.source, detail=login_detail(found.expires_at, found.plan))
 
     def headers(self, settings: ProviderSettings, auth: CodexAuth) -> dict[str, str]:
         headers = {
@@ -157,10 +154,7 @@ class Codex(Provider):
         if auth is None:
             raise NotConfigured(f"no Codex login found ({codex_home(settings)}/auth.json); run `codex login`")
         register_secret(auth.token)
-        if auth.expires_at is not None and auth.expires_at <= now:
-            age = humanize_age((now - auth.expires_at).total_seconds())
-            # Refreshing would burn the Codex CLI's single-use refresh token.
-            raise FetchError("auth", f"Codex's login expired {age} ago; {RENEW_HINT}")
+        refuse_expired(auth.expires_at, now, "Codex", RENEW_HINT)
         payload = await request_json(
             session,
             "GET",

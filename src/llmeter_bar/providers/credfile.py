@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from llmeter_bar.errors import FetchError
+from llmeter_bar.models import utcnow
+from llmeter_bar.providers._parse import humanize_age
 
 MAX_BYTES = 1024 * 1024  # a real file is under 1 KB; refuse to slurp junk
 
@@ -31,3 +34,23 @@ def read_json_object(path: Path, renew_hint: str) -> dict[str, Any] | None:
     if not isinstance(data, dict):
         raise FetchError("auth", f"{path} is empty or not JSON; {renew_hint}")
     return data
+
+
+def login_detail(expires_at: datetime | None, plan: str | None) -> str:
+    """What `providers` and `doctor` say about a found login: expiry and plan."""
+    details = []
+    if expires_at is not None:
+        delta = (expires_at - utcnow()).total_seconds()
+        age = humanize_age(delta)
+        details.append(f"expires in {age}" if delta > 0 else f"expired {age} ago")
+    if plan:
+        details.append(f"plan {plan}")
+    return ", ".join(details)
+
+
+def refuse_expired(expires_at: datetime | None, now: datetime, owner: str, renew_hint: str) -> None:
+    """An expired token is an auth error, never a refresh: the owner's refresh
+    token is single-use, and burning it would log the user out of ``owner``."""
+    if expires_at is not None and expires_at <= now:
+        age = humanize_age((now - expires_at).total_seconds())
+        raise FetchError("auth", f"{owner}'s login expired {age} ago; {renew_hint}")
