@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
@@ -175,6 +175,23 @@ async def fetch_pages(
             raise FetchError("parse", f"more than {MAX_PAGES} pages of costs; stopping")
         seen.add(cursor)
         query = {**params, "page": cursor}
+
+
+def sum_pages(payload: Any, page_total: Callable[[Any], Decimal], what: str) -> Decimal:
+    """The month's total over one page or the list of every page of a listing."""
+    pages = payload if isinstance(payload, list) else [payload]
+    if not pages:
+        raise FetchError("parse", f"no {what} pages")
+    return sum((page_total(page) for page in pages), Decimal(0))
+
+
+def bucket_results(data: list[Any], what: str) -> Iterator[Any]:
+    """The result entries of a cost listing's daily buckets, each bucket checked."""
+    for bucket in data:
+        results = bucket.get("results") if isinstance(bucket, dict) else None
+        if not isinstance(results, list):
+            raise FetchError("parse", f"{what} bucket without a results list")
+        yield from results
 
 
 def cookie_value(raw: str, names: tuple[str, ...]) -> tuple[str, str] | None:

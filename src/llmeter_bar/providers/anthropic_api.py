@@ -66,11 +66,7 @@ class AnthropicApi(ApiKeyProvider):
     def parse(self, payload: Any, settings: ProviderSettings, now: datetime | None = None) -> ProviderResult:
         """``payload`` is one cost-report page or the list of all pages of the month."""
         now = now or utcnow()
-        pages = payload if isinstance(payload, list) else [payload]
-        if not pages:
-            raise FetchError("parse", "no cost report pages")
-        cents = sum((page_cents(page) for page in pages), Decimal(0))
-        used = float(cents / 100)
+        used = float(_money.sum_pages(payload, page_cents, "cost report") / 100)
         return self.result(settings, cost=_money.monthly_cost(settings, used, now), source="api", fetched_at=now)
 
 
@@ -85,16 +81,12 @@ def page_cents(page: Any) -> Decimal:
     if not isinstance(data, list) or not isinstance(page.get("has_more"), bool):
         raise FetchError("parse", "cost report lacks data/has_more: the format changed")
     total = Decimal(0)
-    for bucket in data:
-        results = bucket.get("results") if isinstance(bucket, dict) else None
-        if not isinstance(results, list):
-            raise FetchError("parse", "cost report bucket without a results list")
-        for item in results:
-            if not isinstance(item, dict):
-                raise FetchError("parse", "cost report result is not an object")
-            currency = item.get("currency", "USD")
-            # The docs say amounts are always USD; another currency would be mis-summed.
-            if not isinstance(currency, str) or currency.upper() != "USD":
-                raise FetchError("parse", f"cost report amount in {currency!r}, expected USD")
-            total += _money.decimal_amount(item.get("amount"), "cost report amount")
+    for item in _money.bucket_results(data, "cost report"):
+        if not isinstance(item, dict):
+            raise FetchError("parse", "cost report result is not an object")
+        currency = item.get("currency", "USD")
+        # The docs say amounts are always USD; another currency would be mis-summed.
+        if not isinstance(currency, str) or currency.upper() != "USD":
+            raise FetchError("parse", f"cost report amount in {currency!r}, expected USD")
+        total += _money.decimal_amount(item.get("amount"), "cost report amount")
     return total

@@ -61,10 +61,7 @@ class OpenAIApi(ApiKeyProvider):
     def parse(self, payload: Any, settings: ProviderSettings, now: datetime | None = None) -> ProviderResult:
         """``payload`` is one costs page or the list of all pages of the month."""
         now = now or utcnow()
-        pages = payload if isinstance(payload, list) else [payload]
-        if not pages:
-            raise FetchError("parse", "no costs pages")
-        dollars = sum((page_dollars(page) for page in pages), Decimal(0))
+        dollars = _money.sum_pages(payload, page_dollars, "costs")
         return self.result(
             settings, cost=_money.monthly_cost(settings, float(dollars), now), source="api", fetched_at=now
         )
@@ -80,16 +77,12 @@ def page_dollars(page: Any) -> Decimal:
         # A page without data is a changed format, not a month without spend.
         raise FetchError("parse", "costs page lacks a data list: the format changed")
     total = Decimal(0)
-    for bucket in data:
-        results = bucket.get("results") if isinstance(bucket, dict) else None
-        if not isinstance(results, list):
-            raise FetchError("parse", "costs bucket without a results list")
-        for item in results:
-            money = item.get("amount") if isinstance(item, dict) else None
-            if not isinstance(money, dict):
-                raise FetchError("parse", "costs result without an amount object")
-            currency = money.get("currency", "usd")
-            if not isinstance(currency, str) or currency.lower() != "usd":
-                raise FetchError("parse", f"costs amount in {currency!r}, expected usd")
-            total += _money.decimal_amount(money.get("value"), "costs amount.value")
+    for item in _money.bucket_results(data, "costs"):
+        money = item.get("amount") if isinstance(item, dict) else None
+        if not isinstance(money, dict):
+            raise FetchError("parse", "costs result without an amount object")
+        currency = money.get("currency", "usd")
+        if not isinstance(currency, str) or currency.lower() != "usd":
+            raise FetchError("parse", f"costs amount in {currency!r}, expected usd")
+        total += _money.decimal_amount(money.get("value"), "costs amount.value")
     return total
