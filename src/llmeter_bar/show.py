@@ -114,14 +114,11 @@ def _open_store() -> Store | None:
 
 def run(opts: ShowOptions, stdout: IO[str] | None = None, stdin: IO[str] | None = None,
         argv: list[str] | None = None, store: Store | None = None) -> int:
-    """Render once. ``argv`` (the raw render arguments) enables the output cache;
-    ``store`` is a cache the caller already opened (this function closes it)."""
+    """Render once, or keep rendering with ``opts.watch``. ``argv`` (the raw render
+    arguments) enables the output cache; ``store`` is a cache the caller already
+    opened (this function closes it)."""
     from llmeter_bar import render
 
-    if opts.watch:
-        from llmeter_bar.watch import watch
-
-        return watch(opts)
     stdout = stdout or sys.stdout
     logs.set_debug(opts.debug)
     if opts.config_path is not None:
@@ -135,6 +132,12 @@ def run(opts: ShowOptions, stdout: IO[str] | None = None, stdin: IO[str] | None 
         if store is not None:
             store.close()
         return 2
+    if opts.watch:
+        from llmeter_bar.watch import watch
+
+        if store is not None:
+            store.close()  # a watcher opens its own and keeps it
+        return watch(opts, renderer)
     horizon: list[float] = []
     try:
         rendered, store = render_once(opts, renderer, store, horizon, argv=argv, stdin=stdin or sys.stdin,

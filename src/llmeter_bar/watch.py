@@ -39,18 +39,8 @@ CLOCK_JUMP = 5.0  # wall clock moved against the monotonic one (suspend, NTP): r
 CLICK_FORMATS = {"i3bar": "llmeter", "i3blocks": None, "i3blocks-json": None}
 
 
-def watch(opts: ShowOptions) -> int:
-    from llmeter_bar import render
-
-    logs.set_debug(opts.debug)
-    if opts.config_path is not None:
-        os.environ["LLMETER_BAR_CONFIG"] = str(opts.config_path)
-    try:
-        renderer = render.load(opts.format)
-    except KeyError:
-        known = ", ".join(sorted(render.FORMATS))
-        print(f"llmeter-bar: unknown format '{opts.format}' (known: {known})", file=sys.stderr)
-        return 2
+def watch(opts: ShowOptions, renderer: Renderer) -> int:
+    """Run until the bar goes away (show.run has set up logging, config and the renderer)."""
     # A watcher never fetches in its own process (that would import aiohttp and
     # block the loop): due providers always go to the detached refresher.
     opts.wait = False
