@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from llmeter_bar.alerts import Event
     from llmeter_bar.cache import Store
     from llmeter_bar.config import Config
+    from llmeter_bar.models import ProviderResult
     from llmeter_bar.providers.base import ProviderSettings
 
 _render_process = False
@@ -33,17 +34,18 @@ def after_record(store: Store, settings: ProviderSettings, old: dict[str, Any] |
     """Append a new result to the history and send the alerts it (or a lost login) calls for."""
     old = old or {}
     now = time.time()
-    changed = bool(new.get("result")) and new.get("result") != old.get("result")
-    if changed:
+    result: ProviderResult | None = None
+    if new.get("result") and new.get("result") != old.get("result"):
         try:
             from llmeter_bar import history
             from llmeter_bar.models import ProviderResult
 
-            history.append(store, settings.key, ProviderResult.from_dict(new["result"]), now)
+            result = ProviderResult.from_dict(new["result"])
+            history.append(store, settings.key, result, now)
         except Exception:
             logs.exception("%s: history not updated", settings.key)
     try:
-        events, cfg = _alerts(store, settings, old, new, config, now, changed)
+        events, cfg = _alerts(store, settings, old, new, config, now, result)
         if not events:
             return
         from llmeter_bar import notify
@@ -58,7 +60,8 @@ def after_record(store: Store, settings: ProviderSettings, old: dict[str, Any] |
 
 
 def _alerts(store: Store, settings: ProviderSettings, old: dict[str, Any], new: dict[str, Any],
-            config: Config | None, now: float, changed: bool) -> tuple[list[Event], Any]:
+            config: Config | None, now: float, result: ProviderResult | None) -> tuple[list[Event], Any]:
+    """``result`` is the new result when it changed, else None."""
     from llmeter_bar import alerts, notify
 
     if config is None:
@@ -69,10 +72,7 @@ def _alerts(store: Store, settings: ProviderSettings, old: dict[str, Any], new: 
     if not notify.can_deliver(cfg):
         return [], cfg
     events: list[Event] = []
-    if changed:
-        from llmeter_bar.models import ProviderResult
-
-        result = ProviderResult.from_dict(new["result"])
+    if result is not None:
         result.instance = settings.instance
         events += alerts.threshold_events(store, settings.key, result, cfg, config, now)
     if cfg.login:
