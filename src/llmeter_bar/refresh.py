@@ -174,18 +174,10 @@ def fetch_and_record(store: Store, instances: list[ProviderSettings]) -> dict[st
         report[settings.key] = (
             f"{outcome.kind}: {outcome.message}" if isinstance(outcome, FetchError) else "ok"
         )
-    _notify_watchers()
+    from llmeter_bar import watchers
+
+    watchers.notify()  # running watchers show the new records now (it never raises)
     return report
-
-
-def _notify_watchers() -> None:
-    """Running ``--watch`` processes show the new records now, not at their next poll."""
-    try:
-        from llmeter_bar import watchers
-
-        watchers.notify()
-    except Exception:
-        logs.exception("could not notify the watchers")
 
 
 def claim(store: Store, settings: ProviderSettings, now: float, *, on_demand: bool = False) -> str | None:
