@@ -97,7 +97,7 @@ def _at(ts: float) -> datetime:
 
 def test_view_statuses(store):
     s = settings()
-    assert view(s, None, _at(NOW)).status == "loading"
+    assert view(settings("claude"), None, _at(NOW)).status == "loading"
     refresh.record_outcome(store, s, NotConfigured("no key"), NOW, 300)
     assert view(s, store.read("fake"), _at(NOW)).status == "unconfigured"
     store.clear()
@@ -196,3 +196,10 @@ async def test_a_reply_with_neither_figures_nor_a_plan_is_a_parse_error():
     outcome = await refresh._fetch_one(None, settings(), Empty())  # type: ignore[arg-type]
     assert isinstance(outcome, FetchError) and outcome.kind == "parse"
     assert outcome.message == "the response carried no usage figures (unexpected shape)"
+
+
+def test_unknown_provider_is_a_config_error_before_any_fetch():
+    shown = view(settings("nope"), None, datetime.fromtimestamp(NOW, timezone.utc))
+    assert (shown.status, shown.error.kind, shown.error.label) == ("error", "config", "cfg")
+    assert shown.error.message == "unknown provider 'nope': check general.providers"
+    assert view(settings("claude"), None, datetime.fromtimestamp(NOW, timezone.utc)).status == "loading"

@@ -13,7 +13,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from llmeter_bar import fastpath, logs, record_hooks
+from llmeter_bar import fastpath, logs, record_hooks, state
 from llmeter_bar import providers as registry
 from llmeter_bar.errors import FetchError, NotConfigured
 
@@ -113,7 +113,7 @@ async def _fetch_one(
     import asyncio
 
     if provider is None:
-        return FetchError("config", f"unknown provider '{settings.id}': check general.providers")
+        return FetchError("config", state.unknown_provider(settings.id))
     try:
         # The deadline covers every request a provider makes, so a foreground
         # refresh ends within the configured timeout whatever the provider does.

@@ -15,6 +15,10 @@ from llmeter_bar.models import ErrorInfo, ProviderResult, Window
 from llmeter_bar.providers.base import ProviderSettings
 
 
+def unknown_provider(provider_id: str) -> str:
+    return f"unknown provider '{provider_id}': check general.providers"
+
+
 def placeholder(settings: ProviderSettings, status: str, error: ErrorInfo | None = None) -> ProviderResult:
     entry = registry.entry_for(settings.id, settings.options)
     return ProviderResult(
@@ -62,6 +66,10 @@ def view(settings: ProviderSettings, record: dict[str, Any] | None, now: datetim
     except (KeyError, TypeError, ValueError):
         result, error = None, None  # a record from a foreign or broken writer
     if result is None:
+        if error is None and registry.entry_for(settings.id, settings.options) is None:
+            # Known without a fetch: say so at once instead of "loading" until
+            # the first refresher records the same thing.
+            error = ErrorInfo(kind="config", label="cfg", message=unknown_provider(settings.id))
         if error is None:
             return placeholder(settings, "loading")
         status = "unconfigured" if record.get("unconfigured") else "error"
