@@ -81,3 +81,26 @@ def test_while_a_due_provider_is_being_fetched_repeat_renders_are_cache_hits(tmp
     assert cli.run("--format", "tmux").stdout == first
     # Its write announces itself: the new figure shows at once.
     cli.wait_until(lambda: "60%" in cli.run("--format", "tmux").stdout, timeout=10)
+
+
+def test_a_write_landing_mid_render_is_not_filed_as_the_current_line(tmp_path, fake_server, write_config,
+                                                                        monkeypatch, capsys):
+    """A refresher that writes between a render's read and its store must not
+    leave the old figures cached under the new generation."""
+    from llmeter_bar import engine, entry
+
+    fake_server.reply("/usage/fake", {"used": 40})
+    write_config(cli.fake_config(fake_server.url))
+    cli.run("refresh")
+    real_collect = engine.collect
+
+    def collect_then_a_refresher_writes(*args, **kwargs):
+        results = real_collect(*args, **kwargs)
+        _poke(tmp_path, "fake", 55, bump=True)
+        return results
+
+    with monkeypatch.context() as patch:
+        patch.setattr(engine, "collect", collect_then_a_refresher_writes)
+        assert entry.main(["--format", "plain"]) == 0
+    assert "40%" in capsys.readouterr().out  # what was read when the render began
+    assert "55%" in cli.run("--format", "plain").stdout

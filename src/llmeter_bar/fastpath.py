@@ -61,7 +61,18 @@ def lookup(argv: list[str], store: object) -> int | None:
     return int(code)
 
 
-def remember(store: object, argv: list[str], text: str, code: int, valid_for: float, tty: bool) -> None:
+def generation(store: object) -> int | None:
+    """The generation to file a segment under: read before its records are, so
+    a write landing mid-render leaves the segment under an outdated generation
+    instead of serving old figures as current."""
+    try:
+        return int(store.cache.get(GENERATION, 0))  # type: ignore[attr-defined]
+    except Exception:
+        return None
+
+
+def remember(store: object, argv: list[str], text: str, code: int, valid_for: float, tty: bool,
+             generation: int) -> None:
     """Store a freshly rendered segment for at most ``valid_for`` seconds."""
     import time
 
@@ -70,7 +81,6 @@ def remember(store: object, argv: list[str], text: str, code: int, valid_for: fl
         return
     cache = store.cache  # type: ignore[attr-defined]
     try:
-        generation = int(cache.get(GENERATION, 0))
         cache.set(key(argv, generation, tty), f"{code}\t{text}", expire=valid_for)
     except Exception:
         pass  # an output cache that cannot be written only costs speed

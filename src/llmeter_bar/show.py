@@ -174,9 +174,14 @@ def render_once(
             logs.warning("config: %s", exc)
             config, results, config_ok = Config(), [_config_problem(str(exc))], False
         payload = _read_stdin(stdin) if renderer.reads_stdin and stdin is not None else None
+        generation = None
         if results is None:
             if store is None and not opts.demo:
                 store = _open_store()
+            if store is not None:
+                from llmeter_bar import fastpath
+
+                generation = fastpath.generation(store)
             results = gather(opts, config, payload, store, horizon)
         ctx = RenderContext(
             now=utcnow(),
@@ -191,10 +196,10 @@ def render_once(
         )
         rendered = renderer.render(results, ctx)
         cacheable = argv is not None and config_ok and horizon and not renderer.reads_stdin and renderer.cacheable
-        if cacheable and store is not None and not (opts.wait or opts.demo or opts.debug):
+        if cacheable and store is not None and generation is not None and not (opts.wait or opts.demo or opts.debug):
             from llmeter_bar import fastpath
 
-            fastpath.remember(store, argv, rendered.text, rendered.exit_code, min(horizon), tty)
+            fastpath.remember(store, argv, rendered.text, rendered.exit_code, min(horizon), tty, generation)
     except Exception:
         logs.exception("render failed")
         rendered = renderer.fallback("llm !err")
