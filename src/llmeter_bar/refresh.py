@@ -184,6 +184,10 @@ def claim(store: Store, settings: ProviderSettings, now: float, *, on_demand: bo
     """The fetch lock's token when a fetch of this instance is due, else None."""
     if not is_due(store.read(settings.key), now, on_demand=on_demand):
         return None
+    if store.locked(settings.key):
+        # A read, where try_lock is a write transaction: when every bar asks at
+        # once after an interval ends, all but one would queue for the write lock.
+        return None
     token = store.try_lock(settings.key, lock_ttl(settings))
     if token is None:
         return None  # a fetch is already running

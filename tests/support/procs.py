@@ -32,6 +32,13 @@ def refreshers(cache_dir: Path) -> dict[int, list[str]]:
     return found
 
 
+def niceness(pid: int) -> int:
+    """The nice value of a process (0 when it is gone)."""
+    stat = _read(Path(f"/proc/{pid}/stat")).decode(errors="replace")
+    fields = stat.rpartition(")")[2].split()
+    return int(fields[16]) if len(fields) > 16 else 0
+
+
 def reap(pids: list[int], timeout: float = 5.0) -> None:
     """Kill processes this test started (by pid) and wait until they are gone."""
     for pid in pids:
