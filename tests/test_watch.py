@@ -287,3 +287,29 @@ def test_notify_signals_only_a_pid_whose_start_time_still_matches(tmp_path):
         for proc in (reused, live):
             proc.kill()
             proc.wait()
+
+
+def test_a_click_before_the_watcher_is_ready_is_kept_not_fatal():
+    """SIGUSR1's default action ends a process: between start-up and the
+    watcher's own handlers, the early holder keeps the click for the loop."""
+    from llmeter_bar import watch_io
+
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGUSR1, signal.SIGUSR2)}
+    read_end, write_end = os.pipe()
+    try:
+        watch_io.hold_signals()
+        os.kill(os.getpid(), signal.SIGUSR1)  # still alive: the holder took it
+        waker = watch_io.Waker(write_end, None, None)
+        waker.install()
+        try:
+            started = time.monotonic()
+            assert waker.wait(5.0) == "forced" and waker.clicked
+            assert time.monotonic() - started < 1.0  # acted on at once, not after the sleep
+            assert waker.wait(0.05) == ""
+        finally:
+            waker.uninstall()
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+        os.close(read_end)
+        os.close(write_end)

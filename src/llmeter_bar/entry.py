@@ -66,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
         from llmeter_bar.cli import cli
 
         return cli.main(args=args, prog_name="llmeter-bar", standalone_mode=True) or 0
+    if found.get("watch"):
+        from llmeter_bar.watch_io import hold_signals
+
+        hold_signals()
     if "config_path" in found:
         # Through the environment so the output cache key and the background
         # refresher see the same file as this render.

@@ -27,6 +27,19 @@ URGENT = 33
 GONE = select.POLLERR | select.POLLHUP | select.POLLNVAL
 
 
+# Signals that came before the watcher's own handlers (see hold_signals).
+EARLY: list[int] = []
+
+
+def hold_signals() -> None:
+    """Remember SIGUSR1/SIGUSR2 from the moment a watcher starts. The real
+    handlers come after the imports and the first config read, and the default
+    action of both is to end the process: a click or a writer's notice in that
+    gap would kill the watcher."""
+    for sig in (signal.SIGUSR1, signal.SIGUSR2):
+        signal.signal(sig, lambda signum, frame: EARLY.append(signum))
+
+
 class Output:
     """Writes a line only when it differs from the last (or when forced)."""
 
@@ -125,6 +138,9 @@ class Waker:
         for sig in self.HANDLED:
             self._previous[sig] = signal.signal(sig, self._on_signal)
             signal.siginterrupt(sig, False)  # restart the cache's system calls; poll is woken by the pipe
+        while EARLY:
+            self._on_signal(EARLY.pop(0), None)
+            os.write(write_end, b"\0")  # so the first wait acts on it instead of sleeping
         self.poller.register(read_end, select.POLLIN)
         if self.out_fd >= 0:
             self.poller.register(self.out_fd, 0)
