@@ -5,7 +5,7 @@
 #
 # Options (tmux set -g @llmeter_... before the plugin runs):
 #   @llmeter_command       the command (default: the path `init` filled in, else
-#                          llmeter-bar from the server's PATH, absolute)
+#                          llmeter-bar from the server's PATH, else ~/.local/bin)
 #   @llmeter_args          its arguments (default: --format tmux)
 #   @llmeter_refresh_key   prefix key that fetches now (default: U; "none" for no binding)
 #   @llmeter_mouse         "on": a click on the right status area fetches now too
@@ -26,7 +26,10 @@ default_command() {
         printf '%s' "${quoted% }"
         return
     fi
-    found="$(command -v llmeter-bar)" || found=llmeter-bar
+    # pipx and `pip install --user` put it in ~/.local/bin, which a tmux server
+    # started from a display manager's session may not have on its PATH.
+    found="$(command -v llmeter-bar)" || found="$HOME/.local/bin/llmeter-bar"
+    [ -x "$found" ] || found=llmeter-bar
     printf '%q' "$found"
 }
 

@@ -91,8 +91,17 @@ def test_status_right_snippet_shows_the_segment_in_its_colour_and_prefix_u_refre
     assert filled_cache.hits() == 2
 
 
-def test_plugin_interpolates_placeholder_from_path_and_binds_the_refresh_key(nested, filled_cache):
-    plugin = integrations.path("tmux", "llmeter-bar.tmux")
+REPO = Path(__file__).resolve().parents[2]
+PLUGINS = {
+    "shipped file": lambda: integrations.path("tmux", "llmeter-bar.tmux"),
+    # What TPM runs after `set -g @plugin`: the *.tmux files at the clone's top level.
+    "TPM entry at the repository root": lambda: REPO / "llmeter-bar.tmux",
+}
+
+
+@pytest.mark.parametrize("which", PLUGINS)
+def test_plugin_interpolates_placeholder_from_path_and_binds_the_refresh_key(nested, filled_cache, which):
+    plugin = PLUGINS[which]()
     assert plugin.stat().st_mode & 0o111, "the plugin must be executable (TPM runs it directly)"
     config = (
         "set -g status-right-length 80\n"
@@ -112,19 +121,32 @@ def test_plugin_interpolates_placeholder_from_path_and_binds_the_refresh_key(nes
     assert WARN_RGB in line and "| %H" in line, repr(line)
 
 
-def test_plugin_saved_by_init_carries_the_command_path(tmp_path):
+def _status_right_after(plugin: Path, tmp_path: Path, env: dict[str, str]) -> str:
+    """status-right once a server started with ``#{llmeter}`` has run the plugin."""
     tmux = hosts.need("tmux", package="tmux")["tmux"]
-    saved = tmp_path / "llmeter-bar.tmux"
-    saved.write_text(cli.run("init", "tmux", "--file", "llmeter-bar.tmux").stdout)
     socket = Path(tempfile.mkdtemp(prefix="lmb-tmux-")) / "s"
     conf = tmp_path / "tmux.conf"
-    conf.write_text(f"set -g status-right '#{{llmeter}}'\nrun-shell 'bash {saved}'\n")
-    env = cli.env(PATH="/usr/bin:/bin")  # no llmeter-bar on this PATH
+    conf.write_text(f"set -g status-right '#{{llmeter}}'\nrun-shell 'bash {plugin}'\n")
     try:
         subprocess.run([tmux, "-S", str(socket), "-f", str(conf), "new-session", "-d"], env=env, check=True)
-        shown = subprocess.run([tmux, "-S", str(socket), "show-option", "-gv", "status-right"], env=env,
-                               capture_output=True, text=True).stdout
-        assert shown == f"#({cli.SCRIPT} --format tmux)\n"
+        return subprocess.run([tmux, "-S", str(socket), "show-option", "-gv", "status-right"], env=env,
+                              capture_output=True, text=True).stdout
     finally:
         subprocess.run([tmux, "-S", str(socket), "kill-server"], capture_output=True, env=env)
         shutil.rmtree(socket.parent, ignore_errors=True)
+
+
+def test_plugin_saved_by_init_carries_the_command_path(tmp_path):
+    saved = tmp_path / "llmeter-bar.tmux"
+    saved.write_text(cli.run("init", "tmux", "--file", "llmeter-bar.tmux").stdout)
+    env = cli.env(PATH="/usr/bin:/bin")  # no llmeter-bar on this PATH
+    assert _status_right_after(saved, tmp_path, env) == f"#({cli.SCRIPT} --format tmux)\n"
+
+
+def test_plugin_from_the_repository_finds_a_pipx_install_off_the_servers_path(tmp_path, isolated_home):
+    local_bin = isolated_home / ".local" / "bin"
+    local_bin.mkdir(parents=True)
+    (local_bin / "llmeter-bar").symlink_to(cli.SCRIPT)
+    env = cli.env(PATH="/usr/bin:/bin", HOME=str(isolated_home))  # a display manager's PATH
+    shown = _status_right_after(PLUGINS["TPM entry at the repository root"](), tmp_path, env)
+    assert shown == f"#({local_bin / 'llmeter-bar'} --format tmux)\n"
