@@ -46,3 +46,34 @@ def test_fresh_cache_render_does_no_network_and_starts_no_process(fake_server, w
         assert json.loads(cli.run("--format", "json").stdout)["providers"][0]["status"] == "ok"
     time.sleep(0.3)
     assert fake_server.hits["/usage/fake"] == 1
+
+
+# What a render served from the output cache may import beyond the interpreter's
+# own start-up: the entry point, the cache reader and sqlite3 (with what it needs).
+HIT_ALLOWED = {"llmeter_bar", "llmeter_bar.entry", "llmeter_bar.fastpath", "llmeter_bar.paths", "__future__",
+               "sqlite3", "sqlite3.dbapi2", "_sqlite3", "datetime", "_datetime", "math", "time",
+               # collections.abc, for sqlite3, and what the collections package needs
+               "collections", "collections.abc", "_collections", "functools", "_functools", "itertools",
+               "keyword", "operator", "_operator", "reprlib", "types"}
+
+
+def test_a_cache_hit_reads_sqlite_directly_without_diskcache_platformdirs_or_typing(fake_server, isolated_home,
+                                                                                    monkeypatch):
+    fake_server.reply("/usage/fake", {"used": 9})
+    # The usual desktop: no llmeter-bar overrides, absolute XDG dirs.
+    for name in ("LLMETER_BAR_CONFIG", "LLMETER_BAR_CONFIG_DIR", "LLMETER_BAR_CACHE_DIR"):
+        monkeypatch.delenv(name)
+    config = isolated_home / ".config" / "llmeter-bar" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(cli.fake_config(fake_server.url))
+    assert "fake: ok" in cli.run("refresh").stdout
+    assert (isolated_home / ".cache" / "llmeter-bar" / "cache.db").is_file()
+    first = cli.run("--format", "tmux").stdout
+    baseline = set(subprocess.run([sys.executable, "-c", "import sys; print('\\n'.join(sys.modules))"],
+                                  capture_output=True, text=True, env=cli.env()).stdout.split("\n"))
+    probe = subprocess.run([sys.executable, "-c", PROBE, "--format", "tmux"], capture_output=True, text=True,
+                           env=cli.env())
+    assert probe.stdout == first and "9%" in first
+    extra = set(probe.stderr.split("\n")) - baseline
+    assert extra <= HIT_ALLOWED, " ".join(sorted(extra - HIT_ALLOWED))
+    assert "llmeter_bar.fastpath" in extra  # the probe went through the cached line

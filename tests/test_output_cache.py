@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from llmeter_bar.cache import Store
 from support import cli
 
@@ -104,3 +109,48 @@ def test_a_write_landing_mid_render_is_not_filed_as_the_current_line(tmp_path, f
         assert entry.main(["--format", "plain"]) == 0
     assert "40%" in capsys.readouterr().out  # what was read when the render began
     assert "55%" in cli.run("--format", "plain").stdout
+
+
+LINES = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=LINES, code=st.sampled_from([0, 1, 33]))
+def test_what_diskcache_stored_the_direct_reader_prints(tmp_path, monkeypatch, capsys, text, code):
+    """The hit path reads diskcache's table itself: whatever a render stored
+    through diskcache comes back byte for byte, exit code included."""
+    from llmeter_bar import fastpath
+
+    monkeypatch.setattr(fastpath, "MAX_VALID", 10.0**12)  # no minute boundary in the way
+    argv = ["--format", "plain"]
+    store = Store()
+    try:
+        fastpath.bump(store.cache)
+        generation = fastpath.generation(store)
+        fastpath.remember(store, argv, text, code, 30, False, generation)
+    finally:
+        store.close()
+    capsys.readouterr()
+    assert fastpath.lookup(argv) == code
+    assert capsys.readouterr().out == text + "\n"
+
+
+def test_the_direct_reader_misses_what_it_cannot_read_as_diskcache_would(monkeypatch, capsys):
+    from llmeter_bar import fastpath
+
+    monkeypatch.setattr(fastpath, "MAX_VALID", 10.0**12)
+    store = Store()
+    try:
+        assert fastpath.lookup(["--format", "plain"]) is None  # nothing stored
+        generation = fastpath.generation(store)
+        # Long enough that diskcache keeps it in a file of its own, not in the table.
+        fastpath.remember(store, ["--format", "plain"], "x" * 40_000, 0, 30, False, generation)
+        assert fastpath.lookup(["--format", "plain"]) is None
+        assert store.cache.get(fastpath.key(["--format", "plain"], generation, False)) == "0\t" + "x" * 40_000
+        fastpath.remember(store, ["--format", "tmux"], "gone", 0, 1.5, False, generation)
+        assert fastpath.lookup(["--format", "tmux"]) == 0
+        time.sleep(1.6)
+        assert fastpath.lookup(["--format", "tmux"]) is None  # expired, as diskcache's get would say
+    finally:
+        store.close()
+    assert capsys.readouterr().out == "gone\n"

@@ -74,17 +74,14 @@ def main(argv: list[str] | None = None) -> int:
         # Through the environment so the output cache key and the background
         # refresher see the same file as this render.
         os.environ["LLMETER_BAR_CONFIG"] = os.path.expanduser(str(found.pop("config_path")))
-    store = None
     if not (found.get("wait") or found.get("demo") or found.get("debug") or found.get("watch")
             or _output_cache_off()):
-        from llmeter_bar.fastpath import lookup, open_store
+        from llmeter_bar.fastpath import lookup
 
-        store = open_store()
-        code = lookup(args, store) if store is not None else None
+        code = lookup(args)
         if code is not None:
-            store.close()  # type: ignore[union-attr]
             return code
     from llmeter_bar.show import ShowOptions, run
 
     argv = None if _output_cache_off() else args
-    return run(ShowOptions(**found), argv=argv, store=store)  # type: ignore[arg-type]
+    return run(ShowOptions(**found), argv=argv)  # type: ignore[arg-type]
