@@ -121,13 +121,13 @@ def test_what_diskcache_stored_the_direct_reader_prints(tmp_path, monkeypatch, c
     through diskcache comes back byte for byte, exit code included."""
     from llmeter_bar import fastpath
 
-    monkeypatch.setattr(fastpath, "MAX_VALID", 10.0**12)  # no minute boundary in the way
     argv = ["--format", "plain"]
     store = Store()
     try:
         fastpath.bump(store.cache)
         generation = fastpath.generation(store)
-        fastpath.remember(store, argv, text, code, 30, False, generation)
+        fastpath.remember(store, argv, [(time.time() - 1, time.time() + 30, code, text)], False, generation,
+                          due=time.time() + 60)
     finally:
         store.close()
     capsys.readouterr()
@@ -135,22 +135,77 @@ def test_what_diskcache_stored_the_direct_reader_prints(tmp_path, monkeypatch, c
     assert capsys.readouterr().out == text + "\n"
 
 
-def test_the_direct_reader_misses_what_it_cannot_read_as_diskcache_would(monkeypatch, capsys):
+def test_the_direct_reader_misses_what_it_cannot_read_as_diskcache_would(capsys):
     from llmeter_bar import fastpath
 
-    monkeypatch.setattr(fastpath, "MAX_VALID", 10.0**12)
+    now = time.time()
     store = Store()
     try:
         assert fastpath.lookup(["--format", "plain"]) is None  # nothing stored
         generation = fastpath.generation(store)
         # Long enough that diskcache keeps it in a file of its own, not in the table.
-        fastpath.remember(store, ["--format", "plain"], "x" * 40_000, 0, 30, False, generation)
+        big = [(now - 1, now + 30, 0, "x" * 40_000)]
+        fastpath.remember(store, ["--format", "plain"], big, False, generation, due=now + 60)
         assert fastpath.lookup(["--format", "plain"]) is None
-        assert store.cache.get(fastpath.key(["--format", "plain"], generation, False)) == "0\t" + "x" * 40_000
-        fastpath.remember(store, ["--format", "tmux"], "gone", 0, 1.5, False, generation)
+        assert store.cache.get(fastpath.key(["--format", "plain"], generation, False)) == fastpath.encode(big, now + 60)
+        fastpath.remember(store, ["--format", "tmux"], [(now - 1, time.time() + 3, 0, "gone")], False, generation,
+                          due=now + 60)
         assert fastpath.lookup(["--format", "tmux"]) == 0
-        time.sleep(1.6)
+        time.sleep(3.2)
         assert fastpath.lookup(["--format", "tmux"]) is None  # expired, as diskcache's get would say
     finally:
         store.close()
     assert capsys.readouterr().out == "gone\n"
+
+
+def test_a_render_also_writes_the_next_minutes_and_each_shows_its_own_countdown(write_config, monkeypatch, capsys):
+    """Countdowns tick once a minute: the lines of the next minutes are rendered
+    with the first, so those minutes' renders are hits showing the right time."""
+    import math
+    from datetime import datetime, timedelta, timezone
+
+    from llmeter_bar import entry, fastpath, refresh
+    from llmeter_bar.config import load
+    from llmeter_bar.models import ProviderResult, Window
+
+    write_config(cli.fake_config("http://127.0.0.1:9", interval=3600))
+    now = time.time()
+    resets = now + 30 * 60 + 17
+    fetched = datetime.fromtimestamp(now, timezone.utc)
+    result = ProviderResult(id="fake", name="Fake", fetched_at=fetched, windows=[
+        Window("five_hour", "5h", 40.0, fetched + timedelta(seconds=resets - now), 18000)])
+    store = Store()
+    refresh.record_outcome(store, load().settings_for("fake"), result, now, 3600)
+    store.close()
+    assert entry.main(["--format", "plain"]) == 0
+    assert capsys.readouterr().out == "Fake 40% 31m\n"
+    real_time = time.time
+    minute = (now // 60 + 1) * 60
+    for k in range(fastpath.AHEAD):
+        at = minute + 60 * k + 5
+        monkeypatch.setattr(time, "time", lambda at=at: at)
+        assert fastpath.lookup(["--format", "plain"]) == 0, f"minute +{k + 1} was not written ahead"
+        assert capsys.readouterr().out == f"Fake 40% {math.ceil((resets - (minute + 60 * k)) / 60)}m\n"
+    monkeypatch.setattr(time, "time", lambda: minute + 60 * fastpath.AHEAD + 5)
+    assert fastpath.lookup(["--format", "plain"]) is None  # beyond what was rendered ahead
+    monkeypatch.setattr(time, "time", real_time)
+
+
+def test_once_due_one_render_takes_the_turn_to_refresh_and_the_rest_print_the_line(monkeypatch, capsys):
+    from llmeter_bar import fastpath
+
+    now = time.time()
+    argv = ["--format", "plain"]
+    store = Store()
+    try:
+        generation = fastpath.generation(store)
+        fastpath.remember(store, argv, [(now - 1, now + 600, 0, "Fake 40%")], False, generation, due=now + 100)
+        assert [fastpath.lookup(argv) for _ in range(3)] == [0, 0, 0]  # not due yet: plain hits
+        monkeypatch.setattr(time, "time", lambda: now + 101)
+        turns = [fastpath.lookup(argv) for _ in range(5)]
+        assert turns == [None, 0, 0, 0, 0]  # the first goes the slow way (which starts the refresh)
+        monkeypatch.setattr(time, "time", lambda: now + 101 + fastpath.TURN + 1)
+        assert [fastpath.lookup(argv) for _ in range(3)] == [None, 0, 0]  # that one never refreshed: next turn
+    finally:
+        store.close()
+    assert capsys.readouterr().out == "Fake 40%\n" * 9

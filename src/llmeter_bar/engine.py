@@ -89,11 +89,14 @@ def collect(
     *,
     trigger: bool = True,
     horizon: list[float] | None = None,
+    content: list[float] | None = None,
 ) -> list[ProviderResult]:
     """Results for the instances; due ones go to one background refresher.
 
-    ``horizon`` (when given) receives the seconds until the display could next
-    change other than by a countdown: something becomes due, stale or reset.
+    ``horizon`` (when given) receives the seconds until a render could next do
+    something other than tick a countdown: a provider becomes due (a refresh to
+    start), stale or reset. ``content`` receives the same without "due": when
+    the figures shown could change.
     """
     from llmeter_bar.models import utcnow
 
@@ -113,21 +116,23 @@ def collect(
             if token is not None:
                 locked.append((settings.key, token))
     refresh.start(store, locked)
-    if horizon is not None:
-        for settings, record, shown, due in seen:
+    for settings, record, shown, due in seen:
+        changes = _unchanged_for(record or {}, shown, settings, now)
+        if content is not None:
+            content.append(changes)
+        if horizon is not None:
             # A due provider whose refresher runs shows the same until that
             # refresher writes (which bumps the output cache's generation) or its
             # lock expires (it died: the next render must trigger again). So a
             # burst of renders after an interval ends is served from the output
             # cache instead of each rendering anew.
             until = now + store.lock_left(settings.key) if due else float((record or {}).get("next_at") or 0)
-            horizon.append(_unchanged_for(record or {}, shown, settings, now, until))
+            horizon.append(min(changes, max(0.0, until - now)))
     return results
 
 
-def _unchanged_for(record: dict, shown: ProviderResult, settings: ProviderSettings, now: float,
-                   until: float) -> float:
-    moments = [until]
+def _unchanged_for(record: dict, shown: ProviderResult, settings: ProviderSettings, now: float) -> float:
+    moments = [float("inf")]
     if shown.fetched_at is not None and shown.status == "ok":
         moments.append(shown.fetched_at.timestamp() + float(record.get("stale_after") or 3 * settings.interval))
     moments += [w.resets_at.timestamp() for w in shown.windows if w.resets_at]

@@ -19,7 +19,8 @@ import sys
 from llmeter_bar import paths
 
 GENERATION = "meta:generation"
-MAX_VALID = 60.0
+MAX_VALID = 60.0  # one slice: countdowns show minutes at most
+AHEAD = 10  # later minutes rendered in advance (about 0.3 ms each)
 
 # diskcache's own layout (diskcache.core): a str key is stored as is with raw=1;
 # a short str or an int value is stored inline with mode MODE_RAW (1). Reading
@@ -29,6 +30,11 @@ MAX_VALID = 60.0
 # then opens the cache through diskcache as usual.
 _SELECT = ("SELECT value FROM Cache WHERE key = ? AND raw = 1 AND mode = 1"
            " AND (expire_time IS NULL OR expire_time > ?)")
+# The one write: an inline text value replaced by another, as diskcache's own
+# set would store it (no file, no size change, same expiry).
+_TAKE = "UPDATE Cache SET value = ? WHERE key = ? AND raw = 1 AND mode = 1 AND value = ?"
+TURN = 30.0  # after a render took its turn to start a refresh, the next may try
+NEWLINE = "\n"
 
 
 def key(argv: list[str], generation: int, tty: bool) -> str:
@@ -57,20 +63,76 @@ def lookup(argv: list[str]) -> int | None:
             now = time.time()
             row = db.execute(_SELECT, (GENERATION, now)).fetchone()
             generation = int(row[0]) if row else 0
-            row = db.execute(_SELECT, (key(argv, generation, sys.stdout.isatty()), now)).fetchone()
+            name = key(argv, generation, sys.stdout.isatty())
+            row = db.execute(_SELECT, (name, now)).fetchone()
+            value = row[0] if row is not None and isinstance(row[0], str) else ""
+            found = _pick(value, now)
+            if found is not None and found[0] <= now and _take_turn(db, name, value, now):
+                return None  # this render starts the refresh, through the slow path
         finally:
             db.close()
     except Exception:
         return None
-    if row is None or not isinstance(row[0], str):
+    if found is None:
         return None
-    code, _, text = row[0].partition("\t")
+    _, code, text = found
     try:
         sys.stdout.write(text + "\n")
         sys.stdout.flush()
     except (BrokenPipeError, ValueError):
         pass
-    return int(code)
+    return code
+
+
+def _take_turn(db: object, name: str, value: str, now: float) -> bool:
+    """A provider became due: the line is still right, but one render must
+    start the refresh. The one that moves the entry's due time on, atomically
+    in diskcache's own row, is that render; every other prints the line."""
+    later = f"due {now + TURN!r}\n{value.partition(NEWLINE)[2]}"
+    try:
+        db.execute("PRAGMA busy_timeout = 250")  # type: ignore[attr-defined]
+        done = db.execute(_TAKE, (later, name, value))  # type: ignore[attr-defined]
+    except Exception:
+        return False  # busy or read-only: print the line; a later render tries again
+    return done.rowcount == 1
+
+
+def _pick(value: str, now: float) -> tuple[float, int, str] | None:
+    """The entry's due time, and the line of the slice holding ``now`` (see encode)."""
+    try:
+        newline = value.index("\n")
+        label, due = value[:newline].split(" ")
+        pos = newline + 1 if label == "due" else len(value)
+        while pos < len(value):
+            newline = value.index("\n", pos)
+            start, end, code, size = value[pos:newline].split(" ")
+            pos = newline + 1 + int(size)
+            if float(start) <= now < float(end):
+                return float(due), int(code), value[newline + 1:pos]
+    except ValueError:
+        pass  # not written by this version: a miss
+    return None
+
+
+def slices(now: float, valid_for: float) -> list[tuple[float, float]]:
+    """The spans a line rendered now, and one rendered at each later minute
+    start, stay right for: countdowns change at most once a minute, so a render
+    also writes the next few minutes' lines and the renders of those minutes
+    are hits instead of each paying for the full import and render."""
+    end = now + valid_for
+    spans: list[tuple[float, float]] = []
+    start, boundary = now, (now // MAX_VALID + 1) * MAX_VALID
+    while start < end and len(spans) <= AHEAD:
+        spans.append((start, min(boundary, end)))
+        start, boundary = boundary, boundary + MAX_VALID
+    return spans
+
+
+def encode(lines: list[tuple[float, float, int, str]], due: float) -> str:
+    """``due TIME\\n``, then for each slice ``start end code length\\n`` and the
+    text (which may hold anything)."""
+    body = "".join(f"{start!r} {end!r} {code} {len(text)}\n{text}" for start, end, code, text in lines)
+    return f"due {due!r}\n{body}"
 
 
 def generation(store: object) -> int | None:
@@ -83,17 +145,18 @@ def generation(store: object) -> int | None:
         return None
 
 
-def remember(store: object, argv: list[str], text: str, code: int, valid_for: float, tty: bool,
-             generation: int) -> None:
-    """Store a freshly rendered segment for at most ``valid_for`` seconds."""
+def remember(store: object, argv: list[str], lines: list[tuple[float, float, int, str]], tty: bool,
+             generation: int, due: float) -> None:
+    """Store freshly rendered lines (from ``slices``) until the last one ends;
+    the first render from ``due`` on starts the refresh (see _take_turn)."""
     import time
 
-    valid_for = min(valid_for, MAX_VALID - time.time() % MAX_VALID)
+    valid_for = max((end for _, end, _, _ in lines), default=0.0) - time.time()
     if valid_for < 1:
         return
     cache = store.cache  # type: ignore[attr-defined]
     try:
-        cache.set(key(argv, generation, tty), f"{code}\t{text}", expire=valid_for)
+        cache.set(key(argv, generation, tty), encode(lines, due), expire=valid_for)
     except Exception:
         pass  # an output cache that cannot be written only costs speed
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -66,7 +67,7 @@ def _read_stdin(stream: IO[str], timeout: float = STDIN_TIMEOUT) -> dict[str, An
 
 def gather(
     opts: ShowOptions, config: Config, stdin_payload: dict[str, Any] | None, store: Store | None,
-    horizon: list[float],
+    horizon: list[float], content: list[float] | None = None,
 ) -> list[ProviderResult]:
     from llmeter_bar import engine, state
 
@@ -99,7 +100,7 @@ def gather(
         return [state.config_error(NO_PROVIDERS, status="unconfigured", label="setup")]
     if opts.wait:
         engine.refresh_now(store, instances, on_demand=False)
-    return engine.collect(config, store, instances, trigger=not opts.wait, horizon=horizon)
+    return engine.collect(config, store, instances, trigger=not opts.wait, horizon=horizon, content=content)
 
 
 def _open_store() -> Store | None:
@@ -166,6 +167,7 @@ def render_once(
     from llmeter_bar.render.base import RenderContext
 
     config_ok = True
+    content: list[float] = []  # like horizon, without the moments a provider becomes due
     try:
         try:
             config = load()
@@ -182,7 +184,7 @@ def render_once(
                 from llmeter_bar import fastpath
 
                 generation = fastpath.generation(store)
-            results = gather(opts, config, payload, store, horizon)
+            results = gather(opts, config, payload, store, horizon, content)
         ctx = RenderContext(
             now=utcnow(),
             config=config,
@@ -199,11 +201,20 @@ def render_once(
         if cacheable and store is not None and generation is not None and not (opts.wait or opts.demo or opts.debug):
             from llmeter_bar import fastpath
 
-            fastpath.remember(store, argv, rendered.text, rendered.exit_code, min(horizon), tty, generation)
+            now = ctx.now.timestamp()
+            lines = []
+            for start, end in fastpath.slices(now, min(content or horizon)):
+                later = rendered if not lines else renderer.render(results, replace(ctx, now=_utc(start)))
+                lines.append((start, end, later.exit_code, later.text))
+            fastpath.remember(store, argv, lines, tty, generation, due=now + min(horizon))
     except Exception:
         logs.exception("render failed")
         rendered = renderer.fallback("llm !err")
     return rendered, store
+
+
+def _utc(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, timezone.utc)
 
 
 def _config_problem(message: str) -> ProviderResult:

@@ -52,6 +52,26 @@ def _records(cache: Path) -> dict[str, dict]:
         store.close()
 
 
+def _interval_ends(cache: Path) -> None:
+    """What the passing of an interval does, without the wait: every record is
+    due, and every cached line's due time (fastpath.encode) is past. Nothing
+    shown changes, so the generation stays: the lines themselves remain good."""
+    store = Store(cache)
+    try:
+        for key in store.keys():
+            record = store.read(key) or {}
+            record["next_at"] = 0.0
+            store.write(key, record)
+        for name in list(store.cache.iterkeys()):
+            value = store.cache.get(name)
+            if isinstance(name, str) and name.startswith("out") and isinstance(value, str):
+                assert value.startswith("due "), value[:40]
+                store.cache.set(name, "due 0.0\n" + value.partition("\n")[2],
+                                expire=store.cache.get(name, expire_time=True)[1] - time.time())
+    finally:
+        store.close()
+
+
 def _shift(cache: Path, **fields: float) -> None:
     """Rewrite every record's stored times by the given offsets (seconds), as a clock jump would."""
     from datetime import datetime, timedelta
@@ -101,7 +121,7 @@ def test_fifty_renders_and_five_watchers_on_an_expired_cache_fetch_each_endpoint
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(WATCHERS)]
     started += [w.pid for w in watchers]
     first = [w.stdout.readline() for w in watchers]
-    _shift(cache, next_at=-10**9)  # the interval passed for every provider
+    _interval_ends(cache)
     since = time.time()
     batch, runs = _batch(formats, env)
     for fmt, run in zip(formats, runs):
