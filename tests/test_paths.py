@@ -14,7 +14,7 @@ from llmeter_bar import paths
 
 VALUES = st.one_of(
     st.just(""), st.just(" "), st.just("relative/dir"), st.just("~/tilde"),
-    st.sampled_from(["/home/u", "/home/u/", "/srv//x", "/tmp/with space", "/tmp/ünï"]),
+    st.sampled_from(["/home/u", "/home/u/", "/home/u//", "/", "//", "/srv//x", "/tmp/with space", "/tmp/ünï"]),
     st.text(alphabet="/ab.~ ", max_size=12),
 )
 KINDS = {"config": platformdirs.user_config_dir, "cache": platformdirs.user_cache_dir,

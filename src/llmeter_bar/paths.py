@@ -40,7 +40,7 @@ def xdg_quick(kind: str) -> str | None:
         home = os.environ.get("HOME", "")
         if not home.startswith("/"):
             return None
-        value = os.path.join(home, default)
+        value = os.path.expanduser("~/" + default)  # as platformdirs does: HOME's trailing slashes go
     elif not value.startswith("/"):
         return None
     return os.path.join(value, APP)
