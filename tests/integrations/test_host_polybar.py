@@ -75,7 +75,10 @@ def _polybar(tmp_path: Path, module_text: str) -> Iterator[tuple[int, Path]]:
     xvfb_log, bar_log = tmp_path / "xvfb.log", tmp_path / "polybar.log"
     xvfb = bar = None
     try:
-        xvfb = subprocess.Popen(["Xvfb", f":{display}", "-screen", "0", f"{WIDTH}x200x24", "-nolisten", "tcp"],
+        # -noreset: by default the server resets when its last client leaves, and
+        # a screenshot taken before polybar connected made polybar's connection fail.
+        xvfb = subprocess.Popen(["Xvfb", f":{display}", "-screen", "0", f"{WIDTH}x200x24", "-nolisten", "tcp",
+                                 "-noreset"],
                                 stdout=xvfb_log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
         hosts.wait_for(lambda: Path(f"/tmp/.X11-unix/X{display}").exists() or xvfb.poll() is not None, 15,
                        "Xvfb's socket", xvfb_log)
