@@ -209,3 +209,32 @@ def test_once_due_one_render_takes_the_turn_to_refresh_and_the_rest_print_the_li
     finally:
         store.close()
     assert capsys.readouterr().out == "Fake 40%\n" * 9
+
+
+def test_long_lines_keep_fewer_minutes_ahead_but_stay_readable(capsys):
+    """diskcache moves a str of 32768 characters or more into a file of its
+    own, which the direct reader does not read: the minutes ahead are cut to fit."""
+    from llmeter_bar import fastpath
+
+    now = time.time()
+    line = "é" * 4000  # seven such lines fit, eleven would not
+    lines = [(now - 1 + 60 * i, now + 59 + 60 * i, 0, line) for i in range(11)]
+    store = Store()
+    try:
+        fastpath.remember(store, ["--format", "waybar"], lines, False, fastpath.generation(store), due=now + 900)
+        assert fastpath.lookup(["--format", "waybar"]) == 0
+    finally:
+        store.close()
+    assert capsys.readouterr().out == line + "\n"
+
+
+def test_a_hit_path_that_cannot_find_the_cache_falls_through_quietly(monkeypatch, capsys):
+    """No HOME and no XDG dirs: platformdirs raises; the slow path decides."""
+    from llmeter_bar import fastpath, paths
+
+    def nowhere() -> str:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(paths, "cache_dir_str", nowhere)
+    assert fastpath.lookup(["--format", "tmux"]) is None
+    assert capsys.readouterr() == ("", "")

@@ -25,3 +25,18 @@ def test_providers_lists_stored_accounts(write_config):
     run = cli.run("providers")
     assert run.returncode == 0
     assert "openrouter:work" in run.stdout and "sk-or" not in run.stdout
+
+
+def test_logout_of_an_account_shows_on_the_next_render_not_when_the_cached_line_expires(fake_server, write_config):
+    fake_server.reply("/key", {"data": {"label": "k", "limit": 20, "usage": 5}})
+    fake_server.reply("/credits", {"data": {"total_credits": 50, "total_usage": 5}})
+    write_config(f'[general]\nproviders = ["openrouter"]\n\n[provider.openrouter]\nbase_url = "{fake_server.url}"\n')
+    credstore.put("openrouter", None, {"api_key": "sk-or-v1-default-0000"})
+    credstore.put("openrouter", "work", {"api_key": "sk-or-v1-work-0000"})
+    assert cli.run("--format", "json", "--wait").returncode == 0
+    before = cli.run("--format", "json").stdout  # now the cached line
+    assert [p["instance"] for p in json.loads(before)["providers"]] == [None, "work"]
+    assert cli.run("--format", "json").stdout == before
+    assert cli.run("logout", "openrouter", "--account", "work").returncode == 0
+    after = json.loads(cli.run("--format", "json").stdout)["providers"]
+    assert [p["instance"] for p in after] == [None]

@@ -35,6 +35,7 @@ _SELECT = ("SELECT value FROM Cache WHERE key = ? AND raw = 1 AND mode = 1"
 _TAKE = "UPDATE Cache SET value = ? WHERE key = ? AND raw = 1 AND mode = 1 AND value = ?"
 TURN = 30.0  # after a render took its turn to start a refresh, the next may try
 NEWLINE = "\n"
+INLINE_LIMIT = 30_000  # characters: diskcache inlines a str shorter than disk_min_file_size (32768)
 
 
 def key(argv: list[str], generation: int, tty: bool) -> str:
@@ -52,12 +53,14 @@ def lookup(argv: list[str]) -> int | None:
     """Print a cached segment and return its exit code; None on a miss."""
     import time
 
-    database = os.path.join(paths.cache_dir_str(), "cache.db")
-    if not os.path.isfile(database):
-        return None  # connecting would create it
-    import sqlite3
-
     try:
+        # Inside the try: with no HOME and no XDG dir, platformdirs raises here,
+        # and a hit path that fails must fall through to the slow path, not crash.
+        database = os.path.join(paths.cache_dir_str(), "cache.db")
+        if not os.path.isfile(database):
+            return None  # connecting would create it
+        import sqlite3
+
         db = sqlite3.connect(database, timeout=2, isolation_level=None)
         try:
             now = time.time()
@@ -151,6 +154,11 @@ def remember(store: object, argv: list[str], lines: list[tuple[float, float, int
     the first render from ``due`` on starts the refresh (see _take_turn)."""
     import time
 
+    # diskcache keeps a str of under 32768 characters in its table, where lookup reads it;
+    # a longer one goes to a file of its own, which lookup never reads. Fewer
+    # minutes ahead rather than no hits at all.
+    while len(lines) > 1 and len(encode(lines, due)) >= INLINE_LIMIT:
+        lines = lines[:-1]
     valid_for = max((end for _, end, _, _ in lines), default=0.0) - time.time()
     if valid_for < 1:
         return

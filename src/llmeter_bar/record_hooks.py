@@ -42,6 +42,11 @@ def after_record(store: Store, settings: ProviderSettings, old: dict[str, Any] |
 
             result = ProviderResult.from_dict(new["result"])
             history.append(store, settings.key, result, now)
+            from llmeter_bar import fastpath
+
+            # The record's own write already bumped the generation; a render in
+            # between filed the old sparkline under it, for up to ten minutes.
+            fastpath.bump(store.cache)
         except Exception:
             logs.exception("%s: history not updated", settings.key)
     try:

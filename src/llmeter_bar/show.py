@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -89,6 +90,8 @@ def gather(
         except Exception:
             logs.exception("could not store the status line's rate limits")
     instances = engine.select(config, store, opts.providers)
+    if content is not None and not opts.providers and config.providers is None:
+        content.append(engine.DETECT_TTL)  # a login elsewhere may add a provider when detection runs again
     if not instances:
         if opts.format == "plain":
             # A first run in a terminal: show what it will look like, and how to get there.
@@ -167,6 +170,7 @@ def render_once(
     from llmeter_bar.render.base import RenderContext
 
     config_ok = True
+    gathered_at = 0.0
     content: list[float] = []  # like horizon, without the moments a provider becomes due
     try:
         try:
@@ -184,6 +188,7 @@ def render_once(
                 from llmeter_bar import fastpath
 
                 generation = fastpath.generation(store)
+            gathered_at = time.time()  # horizons count from (just after) here, not from ctx.now
             results = gather(opts, config, payload, store, horizon, content)
         ctx = RenderContext(
             now=utcnow(),
@@ -203,10 +208,10 @@ def render_once(
 
             now = ctx.now.timestamp()
             lines = []
-            for start, end in fastpath.slices(now, min(content or horizon)):
+            for start, end in fastpath.slices(now, gathered_at + min(content or horizon) - now):
                 later = rendered if not lines else renderer.render(results, replace(ctx, now=_utc(start)))
                 lines.append((start, end, later.exit_code, later.text))
-            fastpath.remember(store, argv, lines, tty, generation, due=now + min(horizon))
+            fastpath.remember(store, argv, lines, tty, generation, due=gathered_at + min(horizon))
     except Exception:
         logs.exception("render failed")
         rendered = renderer.fallback("llm !err")

@@ -143,8 +143,33 @@ def login(provider: str, account: str | None, key_stdin: bool, resource: str | N
         raise click.ClickException(logs.redact(str(exc))) from None
     except KeyboardInterrupt:
         raise click.ClickException("login cancelled; nothing was stored") from None
+    _credentials_changed(store_id, account)
     suffix = f" (account {account})" if account else ""
     click.echo(f"Logged in to {store_id}{suffix}.", err=True)
+
+
+def _credentials_changed(store_id: str, account: str | None) -> None:
+    """What the bars show depends on the stored logins: forget the detected
+    providers, make this instance due (a 429 wait still holds) and invalidate
+    the cached lines, so the next render shows the change instead of "setup"
+    or a forgotten account until its interval ends."""
+    from llmeter_bar import fastpath
+    from llmeter_bar.cache import Store
+
+    try:
+        store = Store()
+    except Exception:
+        return  # no usable cache: nothing to invalidate
+    try:
+        store.cache.delete("meta:detected")
+        key = f"{store_id}:{account}" if account else store_id
+        if store.read(key) is not None:
+            store.update(key, next_at=0.0)
+        fastpath.bump(store.cache)
+    except Exception:
+        pass
+    finally:
+        store.close()
 
 
 @click.command()
@@ -159,5 +184,7 @@ def logout(provider: str, account: str | None) -> None:
         removed = credstore.delete(store_id, account)
     except LlmeterError as exc:
         raise click.ClickException(str(exc)) from None
+    if removed:
+        _credentials_changed(store_id, account)
     suffix = f" (account {account})" if account else ""
     click.echo(f"{'Logged out of' if removed else 'Nothing stored for'} {store_id}{suffix}.", err=True)
