@@ -100,6 +100,9 @@ class Store:
     def set_value(self, name: str, value: Any, expire: float | None = None) -> None:
         self.cache.set("meta:" + name, json.dumps(value), expire=expire)
 
+    def forget_value(self, name: str) -> None:
+        self.cache.delete("meta:" + name)
+
     def clear(self) -> None:
         self.cache.clear()
 

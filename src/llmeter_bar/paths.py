@@ -60,11 +60,12 @@ def _override(name: str) -> str | None:
     return os.path.expanduser(value) if value else None
 
 
+def config_dir_str() -> str:
+    return _override(CONFIG_DIR_ENV) or _user_dir("config")
+
+
 def config_file_str() -> str:
-    found = _override(CONFIG_ENV)
-    if found:
-        return found
-    return os.path.join(_override(CONFIG_DIR_ENV) or _user_dir("config"), "config.toml")
+    return _override(CONFIG_ENV) or os.path.join(config_dir_str(), "config.toml")
 
 
 def cache_dir_str() -> str:
@@ -78,7 +79,7 @@ def _path(value: str) -> Path:
 
 
 def config_dir() -> Path:
-    return _path(_override(CONFIG_DIR_ENV) or _user_dir("config"))
+    return _path(config_dir_str())
 
 
 def config_file() -> Path:

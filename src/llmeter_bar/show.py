@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from llmeter_bar import logs
+from llmeter_bar import fastpath, logs
 
 if TYPE_CHECKING:
     from llmeter_bar.cache import Store
@@ -185,8 +185,6 @@ def render_once(
             if store is None and not opts.demo:
                 store = _open_store()
             if store is not None:
-                from llmeter_bar import fastpath
-
                 generation = fastpath.generation(store)
             gathered_at = time.time()  # horizons count from (just after) here, not from ctx.now
             results = gather(opts, config, payload, store, horizon, content)
@@ -204,8 +202,6 @@ def render_once(
         rendered = renderer.render(results, ctx)
         cacheable = argv is not None and config_ok and horizon and not renderer.reads_stdin and renderer.cacheable
         if cacheable and store is not None and generation is not None and not (opts.wait or opts.demo or opts.debug):
-            from llmeter_bar import fastpath
-
             now = ctx.now.timestamp()
             lines = []
             for start, end in fastpath.slices(now, gathered_at + min(content or horizon) - now):

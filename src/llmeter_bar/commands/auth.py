@@ -155,14 +155,15 @@ def _credentials_changed(store_id: str, account: str | None) -> None:
     or a forgotten account until its interval ends."""
     from llmeter_bar import fastpath
     from llmeter_bar.cache import Store
+    from llmeter_bar.providers.base import ProviderSettings
 
     try:
         store = Store()
     except Exception:
         return  # no usable cache: nothing to invalidate
     try:
-        store.cache.delete("meta:detected")
-        key = f"{store_id}:{account}" if account else store_id
+        store.forget_value("detected")
+        key = ProviderSettings(id=store_id, instance=account).key
         if store.read(key) is not None:
             store.update(key, next_at=0.0)
         fastpath.bump(store.cache)
