@@ -194,3 +194,20 @@ def test_corrupt_store_is_reported_not_overwritten() -> None:
     result = run_login("cursor", "--key-stdin", input="WorkosCursorSessionToken=abc123456789\n")
     assert result.exit_code == 1 and "corrupt" in result.output
     assert credstore.path().read_text() == "{broken"
+
+
+def test_a_login_shared_by_several_providers_makes_each_of_them_due():
+    """Zen and Go read the one opencode login: a new login must reach both."""
+    from llmeter_bar.cache import Store
+    from llmeter_bar.commands.auth import _credentials_changed
+
+    store = Store()
+    for key in ("opencode-zen", "opencode-go", "claude"):
+        store.write(key, {"attempt_at": 1.0, "next_at": 4e9})
+    store.close()
+    _credentials_changed("opencode", None)
+    store = Store()
+    try:
+        assert [store.read(k)["next_at"] for k in ("opencode-zen", "opencode-go", "claude")] == [0.0, 0.0, 4e9]
+    finally:
+        store.close()

@@ -163,9 +163,11 @@ def _credentials_changed(store_id: str, account: str | None) -> None:
         return  # no usable cache: nothing to invalidate
     try:
         store.forget_value("detected")
-        key = ProviderSettings(id=store_id, instance=account).key
-        if store.read(key) is not None:
-            store.update(key, next_at=0.0)
+        # Zen and Go read the one opencode login: both become due.
+        for provider_id in [p for p, shared in ALIASES.items() if shared == store_id] or [store_id]:
+            key = ProviderSettings(id=provider_id, instance=account).key
+            if store.read(key) is not None:
+                store.update(key, next_at=0.0)
         fastpath.bump(store.cache)
     except Exception:
         pass
