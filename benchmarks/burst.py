@@ -61,7 +61,7 @@ def prepare(home: Path, url: str) -> dict[str, str]:
 def interval_ends(env: dict[str, str]) -> None:
     """Every record due, every cached line past its due time; the figures unchanged."""
     code = (
-        "from llmeter_bar.cache import Store\n"
+        "from llmeter_bar.store.cache import Store\n"
         "s = Store()\n"
         "for k in s.keys():\n"
         "    r = s.read(k); r['next_at'] = 0.0; s.write(k, r)\n"

@@ -29,7 +29,7 @@ def prepare(home: Path) -> dict[str, str]:
     config.parent.mkdir(parents=True)
     config.write_text('[general]\nproviders = ["claude", "codex"]\n')
     fill = (
-        "from llmeter_bar.cache import Store\n"
+        "from llmeter_bar.store.cache import Store\n"
         "from llmeter_bar.demo import demo_results\n"
         "store = Store()\n"
         "for r in demo_results(['claude', 'codex']):\n"

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from support import cli
 
-from llmeter_bar import record_hooks, refresh
-from llmeter_bar.alerts import settings as alert_settings
-from llmeter_bar.cache import Store
+from llmeter_bar.fetch import record_hooks
+from llmeter_bar.fetch import refresh
+from llmeter_bar.alerts.rules import settings as alert_settings
+from llmeter_bar.store.cache import Store
 from llmeter_bar.config import Config, load
 from llmeter_bar.errors import ConfigError, FetchError, NotConfigured
 from llmeter_bar.logs import register_secret
@@ -152,8 +153,8 @@ def test_first_observation_above_a_level_counts_once(alerts_file: Path) -> None:
 CONCURRENT = """\
 import os, sys, time
 from datetime import datetime, timezone
-from llmeter_bar import refresh
-from llmeter_bar.cache import Store
+from llmeter_bar.fetch import refresh
+from llmeter_bar.store.cache import Store
 from llmeter_bar.models import ProviderResult, Window
 from llmeter_bar.providers.base import ProviderSettings
 go = sys.argv[1]

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from llmeter_bar import credstore, logs
+from llmeter_bar import logs
+from llmeter_bar.store import credstore
 from llmeter_bar.errors import LlmeterError
 
 SECRET = "sk-or-v1-0123456789abcdef-fake"
@@ -126,7 +127,7 @@ def test_concurrent_writers_in_processes_lose_nothing(tmp_path: Path) -> None:
 def test_concurrent_writers_via_subprocess(tmp_path: Path) -> None:
     config_dir = tmp_path / "config"
     code = (
-        "import sys; from llmeter_bar import credstore\n"
+        "import sys; from llmeter_bar.store import credstore\n"
         "for r in range(10): credstore.put(sys.argv[1], sys.argv[2], {'token': 'tok-' + sys.argv[2] + str(r)})\n"
     )
     env = {**os.environ, "LLMETER_BAR_CONFIG_DIR": str(config_dir)}
@@ -166,6 +167,6 @@ def test_keyring_switch_without_package(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_import_is_light() -> None:
-    code = "import sys, llmeter_bar.credstore; print('aiohttp' in sys.modules)"
+    code = "import sys, llmeter_bar.store.credstore; print('aiohttp' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

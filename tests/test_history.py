@@ -13,9 +13,9 @@ from render.helpers import FETCHED, NOW, H, M, claude, run
 from render.test_golden import _check
 from support import cli
 
-from llmeter_bar import history
-from llmeter_bar.cache import Store
-from llmeter_bar.history import History, Series, add_point
+from llmeter_bar.store import history
+from llmeter_bar.store.cache import Store
+from llmeter_bar.store.history import History, Series, add_point
 from llmeter_bar.models import Cost
 
 POINT = st.tuples(st.integers(0, 20 * 86400), st.sampled_from([10.0, 20.0, 30.0]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from llmeter_bar.clicks import is_click
+from llmeter_bar.live.clicks import is_click
 from support import cli
 from support.watcher import Watcher
 
@@ -82,7 +82,7 @@ def test_malformed_and_foreign_stdin_is_ignored(fake_server, write_config):
 
 
 def test_a_click_never_skips_a_rate_limit_wait(tmp_path, fake_server, write_config):
-    from llmeter_bar.cache import Store
+    from llmeter_bar.store.cache import Store
 
     _filled(fake_server, write_config)
     store = Store(tmp_path / "cache")

@@ -41,7 +41,7 @@ no_credentials = true
 """)
     cli.run("refresh")
     fake_server.reply("/usage/fake:stale", "<html>502</html>", status=502)
-    from llmeter_bar.cache import Store
+    from llmeter_bar.store.cache import Store
 
     store = Store(tmp_path / "cache")
     store.update("fake:stale", next_at=0)
@@ -64,7 +64,7 @@ def test_loading_validates(fake_server, write_config):
 def test_account_is_private_unless_asked(flag, write_config, tmp_path):
     from datetime import datetime, timezone
 
-    from llmeter_bar.cache import Store
+    from llmeter_bar.store.cache import Store
     from llmeter_bar.models import ProviderResult
 
     write_config(cli.fake_config("http://127.0.0.1:9"))

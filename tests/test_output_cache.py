@@ -7,13 +7,13 @@ import time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from llmeter_bar.cache import Store
+from llmeter_bar.store.cache import Store
 from support import cli
 
 
 def _poke(tmp_path, key: str, used: float, bump: bool) -> None:
     """Rewrite a record's figure directly; ``bump`` announces it as the engine does."""
-    from llmeter_bar import fastpath
+    from llmeter_bar.store import fastpath
 
     store = Store(tmp_path / "cache")
     record = store.read(key)
@@ -92,7 +92,8 @@ def test_a_write_landing_mid_render_is_not_filed_as_the_current_line(tmp_path, f
                                                                         monkeypatch, capsys):
     """A refresher that writes between a render's read and its store must not
     leave the old figures cached under the new generation."""
-    from llmeter_bar import engine, entry
+    from llmeter_bar.fetch import engine
+    from llmeter_bar.cli import entry
 
     fake_server.reply("/usage/fake", {"used": 40})
     write_config(cli.fake_config(fake_server.url))
@@ -119,7 +120,7 @@ LINES = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=3
 def test_what_diskcache_stored_the_direct_reader_prints(tmp_path, monkeypatch, capsys, text, code):
     """The hit path reads diskcache's table itself: whatever a render stored
     through diskcache comes back byte for byte, exit code included."""
-    from llmeter_bar import fastpath
+    from llmeter_bar.store import fastpath
 
     argv = ["--format", "plain"]
     store = Store()
@@ -136,7 +137,7 @@ def test_what_diskcache_stored_the_direct_reader_prints(tmp_path, monkeypatch, c
 
 
 def test_the_direct_reader_misses_what_it_cannot_read_as_diskcache_would(capsys):
-    from llmeter_bar import fastpath
+    from llmeter_bar.store import fastpath
 
     now = time.time()
     store = Store()
@@ -164,7 +165,9 @@ def test_a_render_also_writes_the_next_minutes_and_each_shows_its_own_countdown(
     import math
     from datetime import datetime, timedelta, timezone
 
-    from llmeter_bar import entry, fastpath, refresh
+    from llmeter_bar.cli import entry
+    from llmeter_bar.store import fastpath
+    from llmeter_bar.fetch import refresh
     from llmeter_bar.config import load
     from llmeter_bar.models import ProviderResult, Window
 
@@ -192,7 +195,7 @@ def test_a_render_also_writes_the_next_minutes_and_each_shows_its_own_countdown(
 
 
 def test_once_due_one_render_takes_the_turn_to_refresh_and_the_rest_print_the_line(monkeypatch, capsys):
-    from llmeter_bar import fastpath
+    from llmeter_bar.store import fastpath
 
     now = time.time()
     argv = ["--format", "plain"]
@@ -214,7 +217,7 @@ def test_once_due_one_render_takes_the_turn_to_refresh_and_the_rest_print_the_li
 def test_long_lines_keep_fewer_minutes_ahead_but_stay_readable(capsys):
     """diskcache moves a str of 32768 characters or more into a file of its
     own, which the direct reader does not read: the minutes ahead are cut to fit."""
-    from llmeter_bar import fastpath
+    from llmeter_bar.store import fastpath
 
     now = time.time()
     line = "é" * 4000  # seven such lines fit, eleven would not
@@ -230,7 +233,8 @@ def test_long_lines_keep_fewer_minutes_ahead_but_stay_readable(capsys):
 
 def test_a_hit_path_that_cannot_find_the_cache_falls_through_quietly(monkeypatch, capsys):
     """No HOME and no XDG dirs: platformdirs raises; the slow path decides."""
-    from llmeter_bar import fastpath, paths
+    from llmeter_bar import paths
+    from llmeter_bar.store import fastpath
 
     def nowhere() -> str:
         raise RuntimeError("Could not determine home directory.")

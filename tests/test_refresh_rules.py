@@ -7,13 +7,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from llmeter_bar import engine, refresh
-from llmeter_bar.cache import Store
+from llmeter_bar.fetch import engine
+from llmeter_bar.fetch import refresh
+from llmeter_bar.store.cache import Store
 from llmeter_bar.config import Config
 from llmeter_bar.errors import FetchError, NotConfigured
 from llmeter_bar.models import ProviderResult, Window
 from llmeter_bar.providers.base import ProviderSettings
-from llmeter_bar.state import view
+from llmeter_bar.store.state import view
 
 NOW = 1_800_000_000.0
 

@@ -6,7 +6,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from llmeter_bar.cache import Store
+from llmeter_bar.store.cache import Store
 from support import cli
 
 ACCOUNTS = """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from llmeter_bar import credstore
+from llmeter_bar.store import credstore
 from support import cli
 
 

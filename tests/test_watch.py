@@ -9,8 +9,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from llmeter_bar import fastpath
-from llmeter_bar.cache import Store
+from llmeter_bar.store import fastpath
+from llmeter_bar.store.cache import Store
 from support import cli
 from support.watcher import Watcher, cpu_seconds, zombie_children
 
@@ -235,7 +235,7 @@ def test_sigterm_ends_the_watcher_quietly(tmp_path, fake_server, write_config):
 
 WATCH_PROBE = """
 import sys
-from llmeter_bar.entry import main
+from llmeter_bar.cli.entry import main
 code = main(sys.argv[1:])
 sys.stderr.write("\\n".join(sorted(sys.modules)))
 sys.exit(code)
@@ -259,7 +259,7 @@ def test_a_watcher_never_imports_the_fetch_stack(fake_server, write_config):
     _, err = proc.communicate(timeout=10)
     assert proc.returncode == 0
     modules = set(err.split("\n"))
-    assert "llmeter_bar.watch" in modules  # the probe works
+    assert "llmeter_bar.live.watch" in modules  # the probe works
     assert sorted(m for m in modules if m.split(".")[0] in ("aiohttp", "asyncio", "click")) == []
     assert not any(m.startswith("support.") for m in modules), "the provider module was imported"
     assert fake_server.hits["/usage/fake"] == 2
@@ -268,7 +268,7 @@ def test_a_watcher_never_imports_the_fetch_stack(fake_server, write_config):
 def test_notify_signals_only_a_pid_whose_start_time_still_matches(tmp_path):
     import subprocess
 
-    from llmeter_bar import watchers
+    from llmeter_bar.live import watchers
 
     reused = subprocess.Popen(["sleep", "30"])  # stands for a program that got a dead watcher's pid
     live = subprocess.Popen(["sleep", "30"])  # stands for a watcher (SIGUSR2 kills a sleep)
@@ -292,7 +292,7 @@ def test_notify_signals_only_a_pid_whose_start_time_still_matches(tmp_path):
 def test_a_click_before_the_watcher_is_ready_is_kept_not_fatal():
     """SIGUSR1's default action ends a process: between start-up and the
     watcher's own handlers, the early holder keeps the click for the loop."""
-    from llmeter_bar import watch_io
+    from llmeter_bar.live import watch_io
 
     saved = {sig: signal.getsignal(sig) for sig in (signal.SIGUSR1, signal.SIGUSR2)}
     read_end, write_end = os.pipe()

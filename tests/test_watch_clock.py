@@ -10,8 +10,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from llmeter_bar import refresh, render, show, watch
-from llmeter_bar.show import ShowOptions
+from llmeter_bar import render
+from llmeter_bar.fetch import refresh
+from llmeter_bar.cli import segment as show
+from llmeter_bar.live import watch
+from llmeter_bar.cli.show import ShowOptions
 from support import cli
 
 HOUR = 3600.0

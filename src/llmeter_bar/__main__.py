@@ -2,6 +2,6 @@ from __future__ import annotations
 
 import sys
 
-from llmeter_bar.entry import main
+from llmeter_bar.cli.entry import main
 
 sys.exit(main())

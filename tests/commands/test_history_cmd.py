@@ -9,9 +9,9 @@ import pytest
 from click import BadParameter
 from support import cli
 
-from llmeter_bar.cache import Store
-from llmeter_bar.commands.history_cmd import parse_duration
-from llmeter_bar.history import History, Series
+from llmeter_bar.store.cache import Store
+from llmeter_bar.cli.commands.history_cmd import parse_duration
+from llmeter_bar.store.history import History, Series
 
 NOW = int(time.time()) // 60 * 60
 T1, T2, T3 = NOW - 3 * 86400, NOW - 7200, NOW - 600

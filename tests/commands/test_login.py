@@ -10,9 +10,9 @@ import pytest
 from aioresponses import aioresponses
 from click.testing import CliRunner
 
-from llmeter_bar import credstore
-from llmeter_bar.commands import device_flow
-from llmeter_bar.commands.auth import login, logout
+from llmeter_bar.store import credstore
+from llmeter_bar.cli.commands import device_flow
+from llmeter_bar.cli.commands.auth import login, logout
 
 GH = "https://github.test"
 CODE_URL = GH + "/login/device/code"
@@ -198,8 +198,8 @@ def test_corrupt_store_is_reported_not_overwritten() -> None:
 
 def test_a_login_shared_by_several_providers_makes_each_of_them_due():
     """Zen and Go read the one opencode login: a new login must reach both."""
-    from llmeter_bar.cache import Store
-    from llmeter_bar.commands.auth import _credentials_changed
+    from llmeter_bar.store.cache import Store
+    from llmeter_bar.cli.commands.auth import _credentials_changed
 
     store = Store()
     for key in ("opencode-zen", "opencode-go", "claude"):

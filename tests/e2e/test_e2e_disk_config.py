@@ -138,7 +138,7 @@ def test_full_filesystem(world):
         env = dict(env, LLMETER_BAR_CACHE_DIR=str(disk / "cache"), LLMETER_BAR_STATE_DIR=str(disk / "state"))
         assert e2e.run("--format", "json", "--wait", env=env).json()["providers"][0]["status"] == "ok"
         assert e2e.run("--format", "tmux", env=env).returncode == 0  # logs something, creates the log
-        from llmeter_bar.cache import Store
+        from llmeter_bar.store.cache import Store
 
         store = Store(disk / "cache")  # the interval passes: the next render starts a refresh
         for key in store.keys():

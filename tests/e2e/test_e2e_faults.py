@@ -83,8 +83,8 @@ def _by_id(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def _copy_cache(template: Path, target: Path) -> None:
     """A copy of the good cache with every record due, as if the interval had passed."""
-    from llmeter_bar import fastpath
-    from llmeter_bar.cache import Store
+    from llmeter_bar.store import fastpath
+    from llmeter_bar.store.cache import Store
 
     target.mkdir(parents=True)
     with sqlite3.connect(template / "cache.db") as src, sqlite3.connect(target / "cache.db") as dst:

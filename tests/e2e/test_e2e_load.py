@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from llmeter_bar import fastpath
-from llmeter_bar.cache import Store
+from llmeter_bar.store import fastpath
+from llmeter_bar.store.cache import Store
 from support import allproviders, cli, e2e, procs
 
 RENDERS = 50

@@ -91,7 +91,7 @@ def test_no_secret_in_outputs_logs_cache_bytes_temp_files_or_the_refresher_cmdli
     outputs = [login, e2e.run("--format", "json", "--wait", env=env)]
     # An upstream that echoes every header it was sent, in its error bodies.
     _write_config(root, lambda p: faults.base_url("echo", p))
-    from llmeter_bar.cache import Store
+    from llmeter_bar.store.cache import Store
 
     def expire() -> None:
         store = Store(root / "cache")

@@ -263,7 +263,7 @@ async def test_malformed_plugin_file_is_config_error(isolated_home: Path, conten
 
 
 def test_env_and_config_and_store_order(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import llmeter_bar.credstore as credstore
+    import llmeter_bar.store.credstore as credstore
 
     (_plugin_dir(isolated_home) / "hosts.json").write_text(json.dumps({"github.com": {"oauth_token": "gho_file"}}))
     assert provider.credentials(settings).source.endswith("hosts.json")
@@ -278,7 +278,7 @@ def test_env_and_config_and_store_order(isolated_home: Path, monkeypatch: pytest
 
 def test_missing_credstore_module_is_tolerated(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
-    monkeypatch.setitem(sys.modules, "llmeter_bar.credstore", None)  # import raises ImportError
+    monkeypatch.setitem(sys.modules, "llmeter_bar.store.credstore", None)  # import raises ImportError
     monkeypatch.setenv("COPILOT_TOKEN", "env-token-value")
     assert provider.credentials(settings).source == "env:COPILOT_TOKEN"
 

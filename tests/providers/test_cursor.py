@@ -192,7 +192,7 @@ async def test_state_db_session_builds_cookie_and_leaves_db_alone(isolated_home:
 
 
 async def test_store_cookie_wins(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import llmeter_bar.credstore as credstore
+    import llmeter_bar.store.credstore as credstore
 
     _state_db(isolated_home, {"cursorAuth/accessToken": _jwt()})
     monkeypatch.setattr(credstore, "get", lambda p, a=None: {"cookie": "Cookie: WorkosCursorSessionToken=abc"}

@@ -29,7 +29,7 @@ settings = ProviderSettings(id="gemini", options={"client_secret": "test-secret"
 
 @pytest.fixture
 def store(monkeypatch: pytest.MonkeyPatch) -> dict[tuple[str, str | None], dict]:
-    import llmeter_bar.credstore as credstore
+    import llmeter_bar.store.credstore as credstore
 
     saved: dict[tuple[str, str | None], dict] = {}
     monkeypatch.setattr(credstore, "get", lambda p, a=None: saved.get((p, a)))

@@ -11,7 +11,7 @@ import pytest
 from aioresponses import aioresponses
 
 from support.fixtures import FIXTURES, load_fixture
-from llmeter_bar import credstore
+from llmeter_bar.store import credstore
 from llmeter_bar.errors import FetchError, NotConfigured
 from llmeter_bar.providers.base import ProviderSettings
 from llmeter_bar.providers.openai_api import OpenAIApi

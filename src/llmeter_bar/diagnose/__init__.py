@@ -4,6 +4,7 @@ Every check returns :class:`Check` lines (area, name, ok/warn/error, message,
 hint). A check that raises becomes an error line of its own, so one broken
 corner never hides the others. Nothing here touches the network; ``fetch=True``
 does one foreground refresh (honouring 429 waits) before looking.
+May import every package below cli/; only cli/commands/doctor_cmd.py imports it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from llmeter_bar import logs
 
 if TYPE_CHECKING:
-    from llmeter_bar.cache import Store
+    from llmeter_bar.store.cache import Store
     from llmeter_bar.config import Config
     from llmeter_bar.providers.base import ProviderSettings
 

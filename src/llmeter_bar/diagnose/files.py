@@ -93,7 +93,7 @@ def _mode_problem(path: Path) -> str | None:
 
 
 def cache_checks(holder: dict[str, Any]) -> list[Check]:
-    from llmeter_bar.cache import CacheUnavailable, Store
+    from llmeter_bar.store.cache import CacheUnavailable, Store
 
     directory = paths.cache_dir()
     hint = f"set {paths.CACHE_ENV} to a writable directory, or fix this one; bars show old or no figures meanwhile"
@@ -145,7 +145,7 @@ def log_checks() -> list[Check]:
 
 
 def store_checks() -> list[Check]:
-    from llmeter_bar import credstore
+    from llmeter_bar.store import credstore
 
     file = credstore.path()
     checks: list[Check] = []

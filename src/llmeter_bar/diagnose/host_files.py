@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from llmeter_bar.diagnose import Check, Context
-from llmeter_bar.diagnose.hosts import AREA, command_hints, config_home, mentions_us, self_path
+from llmeter_bar.diagnose.host_commands import AREA, command_hints, config_home, mentions_us, self_path
 
 MIN_INTERVAL = 5.0
 _STATUS_COMMAND = re.compile(r"^\s*status_command\s+(.+?)\s*$")

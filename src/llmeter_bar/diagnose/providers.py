@@ -49,7 +49,7 @@ def where(found: CredentialInfo) -> str:
     elif source == "config":
         text = "the config file"
     elif source == "store":
-        from llmeter_bar import credstore
+        from llmeter_bar.store import credstore
 
         text = f"llmeter-bar's credential store ({credstore.path()})"
     else:
@@ -58,7 +58,7 @@ def where(found: CredentialInfo) -> str:
 
 
 def select(ctx: Context) -> list[Check]:
-    from llmeter_bar import engine
+    from llmeter_bar.fetch import engine
 
     ctx.instances = engine.select(ctx.config, None, None)
     how = "listed in general.providers" if ctx.config.providers is not None else "detected"
@@ -72,7 +72,7 @@ def select(ctx: Context) -> list[Check]:
 
 
 def fetch(ctx: Context) -> list[Check]:
-    from llmeter_bar import engine
+    from llmeter_bar.fetch import engine
 
     if ctx.store is None:
         return [Check(AREA, "fetch", "error", "--fetch needs a usable cache directory (see above)")]
@@ -104,7 +104,7 @@ def _credentials(settings: ProviderSettings, entry: dict[str, Any]) -> tuple[Cre
 
 def check(ctx: Context, settings: ProviderSettings, report: Report) -> list[Check]:
     from llmeter_bar import providers as registry
-    from llmeter_bar import state
+    from llmeter_bar.store import state
 
     key = settings.key
     now = ctx.now.timestamp()

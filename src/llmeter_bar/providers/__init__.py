@@ -3,6 +3,8 @@
 Entries name the module lazily ("module:Class") so that rendering from the cache
 never imports a provider module or aiohttp. A provider outside this package can
 be added from config with ``[provider.ID] module = "package.module:Class"``.
+Providers import models, errors, logs, paths and store/credstore.py; never
+render/, format/ or fetch/ (the fetch side calls them, not the reverse).
 """
 
 from __future__ import annotations

@@ -115,7 +115,7 @@ def find_secret(
         if isinstance(value, str) and value.strip():
             logs.register_secret(value.strip())
             return value.strip(), "config"
-    from llmeter_bar import credstore
+    from llmeter_bar.store import credstore
 
     for store_id in store_ids:
         try:

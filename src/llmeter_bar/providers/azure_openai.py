@@ -50,7 +50,7 @@ class AzureOpenAI(ApiKeyProvider):
         """Resource name, env first, then config, then the stored login."""
         value = os.environ.get(ENV_RESOURCE, "").strip() or settings.option("resource")
         if not value:
-            from llmeter_bar import credstore
+            from llmeter_bar.store import credstore
 
             try:
                 entry = credstore.get(self.id, settings.instance) or {}

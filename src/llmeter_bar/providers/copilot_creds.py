@@ -45,7 +45,7 @@ def plugin_files() -> list[Path]:
 
 def _from_store(settings: ProviderSettings) -> Token | None:
     try:
-        from llmeter_bar import credstore
+        from llmeter_bar.store import credstore
     except ImportError:
         return None
     try:

@@ -67,7 +67,7 @@ def jwt_claims(token: str) -> dict[str, Any]:
 
 def from_store(settings: ProviderSettings) -> Session | None:
     try:
-        from llmeter_bar import credstore
+        from llmeter_bar.store import credstore
     except ImportError:
         return None
     try:

@@ -97,7 +97,7 @@ def read_creds(settings: ProviderSettings) -> GeminiCreds:
 
 def _store() -> Any:
     try:
-        from llmeter_bar import credstore
+        from llmeter_bar.store import credstore
     except ImportError:
         return None
     return credstore

@@ -1,6 +1,8 @@
 """The renderer registry: one line per output format (host).
 
 Targets are imported lazily so that a render imports only its own renderer.
+Renderers turn normalized results (models.py) into one host's line through
+format/; they never import providers/, fetch/ or aiohttp.
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ def _trend(ctx: RenderContext, result: ProviderResult, series_id: str, resets_at
            window_seconds: float | None, column: int, hi: float | None, chars: str) -> str:
     """Sparkline of this window cycle's history; empty without history (e.g. a bar's
     first run, or a caller that did not load it)."""
-    from llmeter_bar.history import cycle
+    from llmeter_bar.store.history import cycle
 
     history = ctx.history.get(result.key)
     series = history.series.get(series_id) if history is not None else None

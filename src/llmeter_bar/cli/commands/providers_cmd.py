@@ -7,7 +7,7 @@ import click
 
 @click.command(help="List known providers, whether credentials were found, and where from.")
 def providers() -> None:
-    from llmeter_bar import engine
+    from llmeter_bar.fetch import engine
     from llmeter_bar import providers as registry
     from llmeter_bar.config import load
     from llmeter_bar.errors import ConfigError

@@ -72,8 +72,8 @@ def history(providers: tuple[str, ...], fmt: str, since: str | None) -> None:
     import json
     import sys
 
-    from llmeter_bar import history as history_mod
-    from llmeter_bar.cache import CacheUnavailable, Store
+    from llmeter_bar.store import history as history_mod
+    from llmeter_bar.store.cache import CacheUnavailable, Store
 
     cutoff = time.time() - parse_duration(since) if since else None
     filters = [p for item in providers for p in item.split(",") if p]

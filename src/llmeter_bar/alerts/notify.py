@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from llmeter_bar import logs
 
 if TYPE_CHECKING:
-    from llmeter_bar.alerts import AlertSettings, Event
+    from llmeter_bar.alerts.rules import AlertSettings, Event
 
 APP_NAME = "llmeter-bar"
 
@@ -77,7 +77,7 @@ def spawn(events: list[Event]) -> bool:
 
 def main(args: list[str]) -> int:
     """The detached ``_alert EVENT_JSON...`` process."""
-    from llmeter_bar.alerts import Event, settings
+    from llmeter_bar.alerts.rules import Event, settings
     from llmeter_bar.config import load
 
     try:

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from llmeter_bar import logs
 
 if TYPE_CHECKING:
-    from llmeter_bar.alerts import Event
-    from llmeter_bar.cache import Store
+    from llmeter_bar.alerts.rules import Event
+    from llmeter_bar.store.cache import Store
     from llmeter_bar.config import Config
     from llmeter_bar.models import ProviderResult
     from llmeter_bar.providers.base import ProviderSettings
@@ -37,12 +37,12 @@ def after_record(store: Store, settings: ProviderSettings, old: dict[str, Any] |
     result: ProviderResult | None = None
     if new.get("result") and new.get("result") != old.get("result"):
         try:
-            from llmeter_bar import history
+            from llmeter_bar.store import history
             from llmeter_bar.models import ProviderResult
 
             result = ProviderResult.from_dict(new["result"])
             history.append(store, settings.key, result, now)
-            from llmeter_bar import fastpath
+            from llmeter_bar.store import fastpath
 
             # The record's own write already bumped the generation; a render in
             # between filed the old sparkline under it, for up to ten minutes.
@@ -53,7 +53,7 @@ def after_record(store: Store, settings: ProviderSettings, old: dict[str, Any] |
         events, cfg = _alerts(store, settings, old, new, config, now, result)
         if not events:
             return
-        from llmeter_bar import notify
+        from llmeter_bar.alerts import notify
 
         if deliver is False or (deliver is None and _render_process):
             notify.spawn(events)
@@ -67,7 +67,8 @@ def after_record(store: Store, settings: ProviderSettings, old: dict[str, Any] |
 def _alerts(store: Store, settings: ProviderSettings, old: dict[str, Any], new: dict[str, Any],
             config: Config | None, now: float, result: ProviderResult | None) -> tuple[list[Event], Any]:
     """``result`` is the new result when it changed, else None."""
-    from llmeter_bar import alerts, notify
+    from llmeter_bar.alerts import rules as alerts
+    from llmeter_bar.alerts import notify
 
     if config is None:
         from llmeter_bar.config import load

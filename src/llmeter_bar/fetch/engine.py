@@ -10,11 +10,13 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from llmeter_bar import logs, refresh, state
+from llmeter_bar import logs
+from llmeter_bar.fetch import refresh
+from llmeter_bar.store import state
 from llmeter_bar import providers as registry
 
 if TYPE_CHECKING:
-    from llmeter_bar.cache import Store
+    from llmeter_bar.store.cache import Store
     from llmeter_bar.config import Config
     from llmeter_bar.models import ProviderResult
     from llmeter_bar.providers.base import ProviderSettings
@@ -25,7 +27,7 @@ DETECT_TTL = 300.0
 def stored_accounts(provider_id: str) -> list[str]:
     """Named accounts saved by ``llmeter-bar login --account NAME``."""
     try:
-        from llmeter_bar import credstore
+        from llmeter_bar.store import credstore
 
         if not credstore.path().exists():
             return []

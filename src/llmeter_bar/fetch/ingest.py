@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from llmeter_bar import fastpath, record_hooks
+from llmeter_bar.store import fastpath
+from llmeter_bar.fetch import record_hooks
 from llmeter_bar.models import ProviderResult, utcnow
 
 if TYPE_CHECKING:
-    from llmeter_bar.cache import Store
+    from llmeter_bar.store.cache import Store
     from llmeter_bar.config import Config
 
 STATUSLINE_API_INTERVAL = 3600.0
@@ -57,7 +58,7 @@ def claude_code(payload: dict[str, Any], config: Config, store: Store, instance:
         store.write(settings.key, record)
         fastpath.bump(store.cache)
     record_hooks.after_record(store, settings, before, record, config)  # history and alerts
-    from llmeter_bar import watchers
+    from llmeter_bar.live import watchers
 
     watchers.notify()  # after the commit: a woken watcher must see the new record
     return True

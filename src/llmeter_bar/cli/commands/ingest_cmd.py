@@ -20,9 +20,9 @@ def ingest() -> None:
 ))
 @click.option("--account", default=None, help="The configured claude account these limits belong to.")
 def ingest_claude_code(account: str | None) -> None:
-    from llmeter_bar import ingest as ingest_mod
+    from llmeter_bar.fetch import ingest as ingest_mod
     from llmeter_bar import logs
-    from llmeter_bar.cache import Store
+    from llmeter_bar.store.cache import Store
     from llmeter_bar.config import load
 
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from llmeter_bar import __version__
-from llmeter_bar.show import ShowOptions, run
+from llmeter_bar.cli.show import ShowOptions, run
 
 EXAMPLES = """
 \b
@@ -74,15 +74,15 @@ def main() -> int:
 
 
 # Subcommands live in their own modules; one line each registers them.
-from llmeter_bar.commands.auth import login, logout  # noqa: E402
-from llmeter_bar.commands.cache_cmd import cache  # noqa: E402
-from llmeter_bar.commands.config_cmd import config  # noqa: E402
-from llmeter_bar.commands.history_cmd import history  # noqa: E402
-from llmeter_bar.commands.doctor_cmd import doctor  # noqa: E402
-from llmeter_bar.commands.ingest_cmd import ingest  # noqa: E402
-from llmeter_bar.commands.init_cmd import init  # noqa: E402
-from llmeter_bar.commands.providers_cmd import providers  # noqa: E402
-from llmeter_bar.commands.refresh_cmd import refresh  # noqa: E402
+from llmeter_bar.cli.commands.auth import login, logout  # noqa: E402
+from llmeter_bar.cli.commands.cache_cmd import cache  # noqa: E402
+from llmeter_bar.cli.commands.config_cmd import config  # noqa: E402
+from llmeter_bar.cli.commands.history_cmd import history  # noqa: E402
+from llmeter_bar.cli.commands.doctor_cmd import doctor  # noqa: E402
+from llmeter_bar.cli.commands.ingest_cmd import ingest  # noqa: E402
+from llmeter_bar.cli.commands.init_cmd import init  # noqa: E402
+from llmeter_bar.cli.commands.providers_cmd import providers  # noqa: E402
+from llmeter_bar.cli.commands.refresh_cmd import refresh  # noqa: E402
 
 COMMANDS: list[click.Command] = [refresh, providers, doctor, cache, config, ingest, init, login, logout, history]
 for _command in COMMANDS:

@@ -17,7 +17,7 @@ import select
 import signal
 from typing import IO, TYPE_CHECKING, Any
 
-from llmeter_bar.clicks import ClickReader
+from llmeter_bar.live.clicks import ClickReader
 
 if TYPE_CHECKING:
     from llmeter_bar.render.base import Rendered

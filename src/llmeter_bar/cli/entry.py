@@ -53,21 +53,21 @@ def _output_cache_off() -> bool:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args and args[0] == "_refresh":
-        from llmeter_bar.worker import main as worker_main
+        from llmeter_bar.fetch.worker import main as worker_main
 
         return worker_main(args[1:])
     if args and args[0] == "_alert":
-        from llmeter_bar.notify import main as alert_main
+        from llmeter_bar.alerts.notify import main as alert_main
 
         return alert_main(args[1:])
     # Shell completion runs the bare command with this variable set: click's job.
     found = None if "_LLMETER_BAR_COMPLETE" in os.environ else parse_render_args(args)
     if found is None:
-        from llmeter_bar.cli import cli
+        from llmeter_bar.cli.app import cli
 
         return cli.main(args=args, prog_name="llmeter-bar", standalone_mode=True) or 0
     if found.get("watch"):
-        from llmeter_bar.watch_io import hold_signals
+        from llmeter_bar.live.watch_io import hold_signals
 
         hold_signals()
     if "config_path" in found:
@@ -76,12 +76,12 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["LLMETER_BAR_CONFIG"] = os.path.expanduser(str(found.pop("config_path")))
     if not (found.get("wait") or found.get("demo") or found.get("debug") or found.get("watch")
             or _output_cache_off()):
-        from llmeter_bar.fastpath import lookup
+        from llmeter_bar.store.fastpath import lookup
 
         code = lookup(args)
         if code is not None:
             return code
-    from llmeter_bar.show import ShowOptions, run
+    from llmeter_bar.cli.show import ShowOptions, run
 
     argv = None if _output_cache_off() else args
     return run(ShowOptions(**found), argv=argv)  # type: ignore[arg-type]

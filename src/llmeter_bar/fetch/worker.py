@@ -17,8 +17,8 @@ def main(claims: list[str]) -> int:
         os.nice(NICENESS)
     except OSError:
         pass
-    from llmeter_bar import engine
-    from llmeter_bar.cache import Store
+    from llmeter_bar.fetch import engine
+    from llmeter_bar.store.cache import Store
     from llmeter_bar.config import load
 
     try:

@@ -3,7 +3,7 @@ segment changes, for hosts that keep a command open (waybar without
 ``interval``, polybar ``tail``, i3blocks ``persist``, i3bar ``status_command``,
 tmux ``#()``).
 
-It renders exactly like a one-shot call (show.render_once) and gets its data
+It renders exactly like a one-shot call (cli/segment.py) and gets its data
 the same way: from the cache, with due providers handed to one detached
 refresher, so watchers add no fetches. Between renders it sleeps in poll(2)
 until the earliest of: the render horizon (something becomes due, stale or
@@ -23,12 +23,12 @@ import time
 from typing import TYPE_CHECKING
 
 from llmeter_bar import logs
-from llmeter_bar.watch_io import Output, Waker
+from llmeter_bar.live.watch_io import Output, Waker
 
 if TYPE_CHECKING:
-    from llmeter_bar.cache import Store
+    from llmeter_bar.store.cache import Store
     from llmeter_bar.render.base import Renderer
-    from llmeter_bar.show import ShowOptions
+    from llmeter_bar.cli.segment import ShowOptions
 
 MIN_GAP = 1.0  # seconds between two renders, at the least
 POLL = 2.0  # how often the generation counter and the config file are looked at
@@ -60,7 +60,7 @@ class Watcher:
         self.skew = time.time() - time.monotonic()
 
     def run(self) -> int:
-        from llmeter_bar import watchers
+        from llmeter_bar.live import watchers
 
         self.waker.install()
         registration = watchers.register()
@@ -77,7 +77,7 @@ class Watcher:
         return 0
 
     def _loop(self) -> None:
-        from llmeter_bar import show
+        from llmeter_bar.cli import segment
 
         self.out.start()
         stdin = sys.stdin if self.renderer.reads_stdin else None
@@ -89,7 +89,7 @@ class Watcher:
             had_store = self.store is not None
             self.seen = self._identity()
             horizon: list[float] = []
-            rendered, self.store = show.render_once(self.opts, self.renderer, self.store, horizon,
+            rendered, self.store = segment.render_once(self.opts, self.renderer, self.store, horizon,
                                                     stdin=stdin, tty=self.out.tty)
             if not had_store:
                 self.seen = self._identity()  # the cache was opened by this render
@@ -149,7 +149,8 @@ class Watcher:
     def _identity(self) -> tuple[object, ...]:
         """What a re-render depends on besides the clock: the generation counter
         (bumped by every record write), the config file, the cache database file."""
-        from llmeter_bar import fastpath, paths
+        from llmeter_bar import paths
+        from llmeter_bar.store import fastpath
 
         generation: object = None
         database: object = None
@@ -170,7 +171,7 @@ class Watcher:
         return generation, database, config
 
     def _request_refresh(self) -> None:
-        from llmeter_bar import clicks
+        from llmeter_bar.live import clicks
         from llmeter_bar.config import load
 
         if self.store is None or self.opts.demo:

@@ -13,14 +13,17 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from llmeter_bar import fastpath, logs, record_hooks, state
+from llmeter_bar import logs
+from llmeter_bar.store import fastpath
+from llmeter_bar.fetch import record_hooks
+from llmeter_bar.store import state
 from llmeter_bar import providers as registry
 from llmeter_bar.errors import FetchError, NotConfigured
 
 if TYPE_CHECKING:
     import aiohttp
 
-    from llmeter_bar.cache import Store
+    from llmeter_bar.store.cache import Store
     from llmeter_bar.models import ProviderResult
     from llmeter_bar.providers.base import Provider, ProviderSettings
 
@@ -174,7 +177,7 @@ def fetch_and_record(store: Store, instances: list[ProviderSettings]) -> dict[st
         report[settings.key] = (
             f"{outcome.kind}: {outcome.message}" if isinstance(outcome, FetchError) else "ok"
         )
-    from llmeter_bar import watchers
+    from llmeter_bar.live import watchers
 
     watchers.notify()  # running watchers show the new records now (it never raises)
     return report

@@ -63,7 +63,7 @@ async def _validate(provider_id: str, settings: Any, key: str, resource: str | N
 
 
 def _login_api_key(provider_id: str, account: str | None, key_stdin: bool, resource: str | None) -> None:
-    from llmeter_bar import credstore
+    from llmeter_bar.store import credstore
 
     entry: dict[str, Any] = {}
     if provider_id == "azure-openai":
@@ -88,7 +88,8 @@ def _login_api_key(provider_id: str, account: str | None, key_stdin: bool, resou
 
 
 def _login_cookie(store_id: str, account: str | None, key_stdin: bool) -> None:
-    from llmeter_bar import credstore, logs
+    from llmeter_bar import logs
+    from llmeter_bar.store import credstore
     from llmeter_bar.providers._money import cookie_value
 
     if not key_stdin:
@@ -105,8 +106,8 @@ def _login_cookie(store_id: str, account: str | None, key_stdin: bool) -> None:
 def _login_copilot(account: str | None, github_url: str) -> None:
     import aiohttp
 
-    from llmeter_bar import credstore
-    from llmeter_bar.commands import device_flow
+    from llmeter_bar.store import credstore
+    from llmeter_bar.cli.commands import device_flow
 
     async def flow() -> str:
         async with aiohttp.ClientSession() as session:
@@ -153,8 +154,8 @@ def _credentials_changed(store_id: str, account: str | None) -> None:
     providers, make this instance due (a 429 wait still holds) and invalidate
     the cached lines, so the next render shows the change instead of "setup"
     or a forgotten account until its interval ends."""
-    from llmeter_bar import fastpath
-    from llmeter_bar.cache import Store
+    from llmeter_bar.store import fastpath
+    from llmeter_bar.store.cache import Store
     from llmeter_bar.providers.base import ProviderSettings
 
     try:
@@ -180,7 +181,7 @@ def _credentials_changed(store_id: str, account: str | None) -> None:
 @click.option("--account", metavar="NAME", help="The account to forget (default: the unnamed one).")
 def logout(provider: str, account: str | None) -> None:
     """Forget the stored credential of PROVIDER (environment variables are not touched)."""
-    from llmeter_bar import credstore
+    from llmeter_bar.store import credstore
 
     store_id = ALIASES.get(provider, provider)
     try:

@@ -19,7 +19,7 @@ def cache_path() -> None:
 
 @cache.command("clear", help="Forget every cached result, error, backoff and lock.")
 def cache_clear() -> None:
-    from llmeter_bar.cache import CacheUnavailable, Store
+    from llmeter_bar.store.cache import CacheUnavailable, Store
 
     try:
         store = Store()

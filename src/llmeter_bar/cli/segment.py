@@ -1,7 +1,7 @@
-"""The default command: print one segment, served from the cache.
-
-Whatever goes wrong (broken config, unusable cache dir, a renderer bug), a bar
-format still prints one line and exits 0; the details go to the log.
+"""The render step shared by one-shot renders (show.py) and watchers (live/watch.py):
+read the config, gather the cached results, render one segment and file it in the
+output cache. Whatever goes wrong (broken config, unusable cache dir, a renderer
+bug), it returns a segment; the details go to the log.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from llmeter_bar import fastpath, logs
+from llmeter_bar import logs
+from llmeter_bar.store import fastpath
 
 if TYPE_CHECKING:
-    from llmeter_bar.cache import Store
+    from llmeter_bar.store.cache import Store
     from llmeter_bar.config import Config
     from llmeter_bar.models import ProviderResult
     from llmeter_bar.render.base import Rendered, Renderer
@@ -70,7 +71,8 @@ def gather(
     opts: ShowOptions, config: Config, stdin_payload: dict[str, Any] | None, store: Store | None,
     horizon: list[float], content: list[float] | None = None,
 ) -> list[ProviderResult]:
-    from llmeter_bar import engine, state
+    from llmeter_bar.fetch import engine
+    from llmeter_bar.store import state
 
     if opts.demo:
         from llmeter_bar.demo import demo_results
@@ -78,13 +80,13 @@ def gather(
         return demo_results(opts.providers)
     if store is None:
         return [state.config_error("cache directory unusable; set LLMETER_BAR_CACHE_DIR to a writable one")]
-    from llmeter_bar import record_hooks
+    from llmeter_bar.fetch import record_hooks
 
     record_hooks.mark_render()  # data recorded here (stdin, --wait) alerts from a detached process
     if stdin_payload is not None:
         try:
             # Claude Code hands us the Claude windows for free: store them as the claude result.
-            from llmeter_bar import ingest
+            from llmeter_bar.fetch import ingest
 
             ingest.claude_code(stdin_payload, config, store)
         except Exception:
@@ -97,7 +99,7 @@ def gather(
             # A first run in a terminal: show what it will look like, and how to get there.
             from llmeter_bar.demo import demo_results
 
-            if _isatty(sys.stderr):
+            if isatty(sys.stderr):
                 print(f"(demo data) {NO_PROVIDERS}", file=sys.stderr)
             return demo_results([])
         return [state.config_error(NO_PROVIDERS, status="unconfigured", label="setup")]
@@ -107,54 +109,13 @@ def gather(
 
 
 def _open_store() -> Store | None:
-    from llmeter_bar.cache import CacheUnavailable, Store
+    from llmeter_bar.store.cache import CacheUnavailable, Store
 
     try:
         return Store()
     except CacheUnavailable as exc:
         logs.warning("%s", exc)
         return None
-
-
-def run(opts: ShowOptions, stdout: IO[str] | None = None, stdin: IO[str] | None = None,
-        argv: list[str] | None = None, store: Store | None = None) -> int:
-    """Render once, or keep rendering with ``opts.watch``. ``argv`` (the raw render
-    arguments) enables the output cache; ``store`` is a cache the caller already
-    opened (this function closes it)."""
-    from llmeter_bar import render
-
-    stdout = stdout or sys.stdout
-    logs.set_debug(opts.debug)
-    if opts.config_path is not None:
-        # Through the environment so the background refresher reads the same file.
-        os.environ["LLMETER_BAR_CONFIG"] = str(opts.config_path)
-    try:
-        renderer: Renderer = render.load(opts.format)
-    except KeyError:
-        known = ", ".join(sorted(render.FORMATS))
-        print(f"llmeter-bar: unknown format '{opts.format}' (known: {known})", file=sys.stderr)
-        if store is not None:
-            store.close()
-        return 2
-    if opts.watch:
-        from llmeter_bar.watch import watch
-
-        if store is not None:
-            store.close()  # a watcher opens its own and keeps it
-        return watch(opts, renderer)
-    horizon: list[float] = []
-    try:
-        rendered, store = render_once(opts, renderer, store, horizon, argv=argv, stdin=stdin or sys.stdin,
-                                      tty=_isatty(stdout))
-    finally:
-        if store is not None:
-            store.close()
-    try:
-        stdout.write(rendered.text + "\n")
-        stdout.flush()
-    except (BrokenPipeError, ValueError):
-        pass  # the host went away; nothing useful left to do
-    return rendered.exit_code
 
 
 def render_once(
@@ -219,7 +180,7 @@ def _utc(timestamp: float) -> datetime:
 
 
 def _config_problem(message: str) -> ProviderResult:
-    from llmeter_bar.state import config_error
+    from llmeter_bar.store.state import config_error
 
     return config_error(message)
 
@@ -230,7 +191,7 @@ def _history(opts: ShowOptions, store: Store | None, results: list[ProviderResul
     if store is None or opts.demo or not (opts.format == "waybar" or (opts.format == "plain" and opts.long)):
         return {}
     try:
-        from llmeter_bar import history
+        from llmeter_bar.store import history
 
         return history.load_many(store, [r.key for r in results])
     except Exception:
@@ -238,7 +199,7 @@ def _history(opts: ShowOptions, store: Store | None, results: list[ProviderResul
         return {}
 
 
-def _isatty(stream: IO[str]) -> bool:
+def isatty(stream: IO[str]) -> bool:
     try:
         return stream.isatty()
     except (AttributeError, ValueError):

@@ -19,7 +19,7 @@ import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from llmeter_bar.cache import Store
+    from llmeter_bar.store.cache import Store
     from llmeter_bar.config import Config
 
 SCROLL = {4, 5, 6, 7}  # wheel and tilt: too easy to trigger by accident
@@ -78,7 +78,8 @@ def request_refresh(config: Config, store: Store, wanted: list[str]) -> list[str
     """Start one detached fetch of every shown provider that may be fetched on
     demand now; the keys handed to it. The caller's next render shows the
     figures once the refresher has recorded them (it notifies the watchers)."""
-    from llmeter_bar import engine, refresh
+    from llmeter_bar.fetch import engine
+    from llmeter_bar.fetch import refresh
 
     now = time.time()
     locked: list[tuple[str, str]] = []

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from llmeter_bar.errors import ConfigError
 
 if TYPE_CHECKING:
-    from llmeter_bar.cache import Store
+    from llmeter_bar.store.cache import Store
     from llmeter_bar.config import Config
     from llmeter_bar.models import ProviderResult
 

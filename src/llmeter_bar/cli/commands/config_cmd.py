@@ -8,7 +8,7 @@ import click
 
 
 def default_text() -> str:
-    return (Path(__file__).resolve().parent.parent / "default_config.toml").read_text(encoding="utf-8")
+    return (Path(__file__).resolve().parents[2] / "default_config.toml").read_text(encoding="utf-8")
 
 
 @click.group(help="Find, inspect or create the config file.")
@@ -25,7 +25,7 @@ def config_path() -> None:
 
 @config.command("show", help="Validate the config and print the effective settings per provider.")
 def config_show() -> None:
-    from llmeter_bar import engine
+    from llmeter_bar.fetch import engine
     from llmeter_bar.config import load
     from llmeter_bar.errors import ConfigError
 

@@ -8,8 +8,8 @@ import click
 @click.command(help="Fetch now (ignoring the interval, never a rate-limit wait) and report per provider.")
 @click.argument("providers", nargs=-1, metavar="[PROVIDER]...")
 def refresh(providers: tuple[str, ...]) -> None:
-    from llmeter_bar import engine
-    from llmeter_bar.cache import CacheUnavailable, Store
+    from llmeter_bar.fetch import engine
+    from llmeter_bar.store.cache import CacheUnavailable, Store
     from llmeter_bar.config import load
     from llmeter_bar.errors import ConfigError
 
