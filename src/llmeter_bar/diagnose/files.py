@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from llmeter_bar import paths
-from llmeter_bar.diagnose import Check
+from llmeter_bar.diagnose.checks import Check
 
 PRIVATE_DIR = 0o700
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")

@@ -12,7 +12,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from llmeter_bar.diagnose import Check
+from llmeter_bar.diagnose.checks import Check
 
 AREA = "hosts"
 MINIMAL_PATH = "/usr/local/bin:/usr/bin:/bin"  # what a bar started by the session or systemd may have

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from llmeter_bar.diagnose import Check, Context
+from llmeter_bar.diagnose.checks import Check, Context
 from llmeter_bar.diagnose.host_commands import AREA, command_hints, config_home, mentions_us, self_path
 
 MIN_INTERVAL = 5.0

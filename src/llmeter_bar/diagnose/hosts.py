@@ -14,7 +14,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from llmeter_bar.diagnose import Check, Context, guarded
+from llmeter_bar.diagnose.checks import Check, Context, guarded
 from llmeter_bar.diagnose.host_commands import (
     AREA, command_hints, mentions_us, self_path,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from llmeter_bar.diagnose import Report
+from llmeter_bar.diagnose.checks import Report
 
 TITLES = {"config": "Config", "cache": "Cache", "logs": "Log", "credentials": "Credential store",
           "providers": "Providers", "hosts": "Hosts"}

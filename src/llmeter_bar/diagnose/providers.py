@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from llmeter_bar import logs
-from llmeter_bar.diagnose import Check, Context, Report
+from llmeter_bar.diagnose.checks import Check, Context, Report
 from llmeter_bar.format.time import age, countdown
 
 if TYPE_CHECKING:
