@@ -1,13 +1,15 @@
-"""The shipped snippets: one source (package data), identical copies in the repo's
-integrations/ folders, and ``init`` printing them with this install's command."""
+"""The shipped snippets: one source (the top-level integrations/, shipped in the wheel),
+and ``init`` printing them with this install's command."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -19,26 +21,41 @@ REPO = Path(__file__).resolve().parents[2] / "integrations"
 FILES = [(host, name) for host, entry in integrations.HOSTS.items() for name in entry.files]
 
 
-@pytest.mark.parametrize(("host", "name"), FILES, ids=[f"{h}/{n}" for h, n in FILES])
-def test_repo_copy_is_identical_to_the_package_data(host: str, name: str) -> None:
-    shipped, copy = integrations.path(host, name), REPO / host / name
-    fix = f"cp -p {shipped.relative_to(REPO.parent)} {copy.relative_to(REPO.parent)}"
-    assert copy.read_bytes() == shipped.read_bytes(), f"integrations/ out of date: {fix}"
-    assert copy.stat().st_mode & 0o111 == shipped.stat().st_mode & 0o111, f"mode differs: {fix}"
+def _wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
+    out = tmp_path_factory.mktemp("wheel")
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(REPO.parent)],
+                           capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, build.stderr
+    return zipfile.ZipFile(next(out.glob("llmeter_bar-*.whl")))
 
 
-def test_every_host_folder_has_a_readme_and_only_the_listed_files() -> None:
+def test_the_wheel_ships_the_top_level_integrations_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """One copy: what the README links is what ``init`` prints from an installed wheel."""
+    wheel = _wheel(tmp_path_factory)
+    members = {info.filename: info for info in wheel.infolist()}
+    for host, name in FILES:
+        info = members[f"llmeter_bar/integrations/shipped/{host}/{name}"]
+        source = REPO / host / name
+        assert wheel.read(info) == source.read_bytes(), (host, name)
+        assert (info.external_attr >> 16) & 0o111 == source.stat().st_mode & 0o111, (host, name)
+    # No second copy inside the package sources.
+    assert not [m for m in members if m.startswith("llmeter_bar/integrations/") and "/shipped/" not in m
+                and not m.endswith("__init__.py")]
+
+
+def test_every_host_folder_has_a_readme_and_the_listed_files() -> None:
     for host, entry in integrations.HOSTS.items():
         assert (REPO / host / "README.md").is_file(), host
-        package_files = {p.name for p in (integrations.ROOT / host).iterdir() if p.name != "__pycache__"}
-        assert package_files == set(entry.files), host
+        assert all((REPO / host / name).is_file() for name in entry.files), host
+    package = Path(integrations.__file__).parent
+    assert sorted(p.name for p in package.iterdir() if p.name not in ("__pycache__", "shipped")) == ["__init__.py"]
 
 
 def test_init_fills_in_the_running_console_script() -> None:
     for host, entry in integrations.HOSTS.items():
         for name in entry.files:
             run = cli.run("init", host, "--file", name)
-            expected = integrations.path(host, name).read_text().replace(integrations.PLACEHOLDER, str(cli.SCRIPT))
+            expected = (REPO / host / name).read_text().replace(integrations.PLACEHOLDER, str(cli.SCRIPT))
             assert run.returncode == 0 and run.stdout == expected, (host, name, run.stderr)
             assert integrations.PLACEHOLDER not in run.stdout
     waybar = cli.run("init", "waybar")
@@ -76,3 +93,12 @@ def test_fill_quotes_a_path_with_spaces() -> None:
     text = integrations.fill("exec = @LLMETER_BAR@ --format polybar", ["/opt/my tools/llmeter-bar"])
     assert text == "exec = '/opt/my tools/llmeter-bar' --format polybar"
     assert os.sep in integrations.command_words()[0]
+
+
+def test_no_document_suggests_installing_an_unpublished_package() -> None:
+    """llmeter-bar is not on PyPI: `pipx install llmeter-bar` would fail or fetch a stranger's package."""
+    root = REPO.parent
+    texts = [root / "README.md", root / "llmeter-bar.tmux", *REPO.rglob("*")]
+    offenders = [str(p.relative_to(root)) for p in texts if p.is_file() and p.suffix != ".png"
+                 and re.search(r"(pipx|pip) install llmeter-bar\b", p.read_text(encoding="utf-8"))]
+    assert offenders == []

@@ -1,10 +1,12 @@
-"""The shipped host snippets, as package data, and how ``init`` fills them in.
+"""The shipped host snippets and how ``init`` fills them in.
 
-Each host has a folder here holding the literal files a user pastes; the repo's
-``integrations/<host>/`` folders carry the same files (a test keeps them
-identical) plus a README. In the files, ``@LLMETER_BAR@`` stands for the
-command: bars often run with a reduced ``PATH``, so ``init`` replaces it with
-the absolute path of the installed console script.
+There is one copy of the files: the repository's top-level ``integrations/``
+(which the README links, one folder per host with a README). The wheel carries
+that folder as ``llmeter_bar/integrations/shipped/`` (hatch ``force-include``);
+a source checkout or editable install reads the repository folder itself. In the
+files, ``@LLMETER_BAR@`` stands for the command: bars often run with a reduced
+``PATH``, so ``init`` replaces it with the absolute path of the installed
+console script.
 """
 
 from __future__ import annotations
@@ -17,7 +19,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PLACEHOLDER = "@LLMETER_BAR@"
-ROOT = Path(__file__).resolve().parent
+_HERE = Path(__file__).resolve().parent
+
+
+def _root() -> Path:
+    shipped = _HERE / "shipped"
+    if shipped.is_dir():
+        return shipped
+    return _HERE.parents[2] / "integrations"  # src/llmeter_bar/integrations -> repo/
+
+
+ROOT = _root()
 
 
 @dataclass(frozen=True, slots=True)
