@@ -60,6 +60,10 @@ class Window:
     limit: float | None = None
     unlimited: bool = False
     estimated: bool = False  # figure derived locally, e.g. a window past its reset
+    scope: str | None = None  # a model (or other sub-account scope) the window is limited to
+    # A side window (e.g. one model's own limit) is listed but never picked as the
+    # headline while an account-wide window exists.
+    side: bool = False
 
     def __post_init__(self) -> None:
         self.used_percent = clamp_percent(self.used_percent)
@@ -75,6 +79,8 @@ class Window:
             "limit": self.limit,
             "unlimited": self.unlimited,
             "estimated": self.estimated,
+            "scope": self.scope,
+            "side": self.side,
         }
 
     @classmethod
@@ -89,6 +95,8 @@ class Window:
             limit=_num(data.get("limit")),
             unlimited=bool(data.get("unlimited", False)),
             estimated=bool(data.get("estimated", False)),
+            scope=data.get("scope"),
+            side=bool(data.get("side", False)),
         )
 
 
@@ -149,6 +157,47 @@ class Credits:
 
 
 @dataclass(slots=True)
+class Extra:
+    """A figure beside the windows: a credit pool, banked resets, one pool's spend.
+
+    ``unit`` is an ISO currency code for money, else a word such as ``count`` or
+    ``credits``; ``expires_at`` is the earliest expiry when the items expire.
+    Shown in the long view, the tooltip and json, never as a bar's headline.
+    """
+
+    id: str
+    label: str
+    value: float
+    unit: str = "count"
+    limit: float | None = None
+    expires_at: datetime | None = None
+    note: str | None = None  # a short reason, e.g. "disabled: out_of_credits"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "value": round(self.value, 6),
+            "unit": self.unit,
+            "limit": self.limit,
+            "expires_at": _iso(self.expires_at),
+            "note": self.note,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Extra:
+        return cls(
+            id=str(data["id"]),
+            label=str(data.get("label") or data["id"]),
+            value=float(data.get("value") or 0.0),
+            unit=str(data.get("unit") or "count"),
+            limit=_num(data.get("limit")),
+            expires_at=_parse_iso(data.get("expires_at")),
+            note=data.get("note"),
+        )
+
+
+@dataclass(slots=True)
 class ErrorInfo:
     """Why the last fetch failed: a short label for bars, a message for humans."""
 
@@ -192,6 +241,10 @@ class ProviderResult:
     instance: str | None = None  # name of a configured account, e.g. "work"
     source: str = "api"
     error: ErrorInfo | None = None
+    extras: list[Extra] = field(default_factory=list)
+    # Names (never values) of keys in the reply the parser did not understand:
+    # early warning of an upstream change (see providers/_drift.py).
+    unknown_fields: list[str] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -220,6 +273,8 @@ class ProviderResult:
             "instance": self.instance,
             "source": self.source,
             "error": self.error.to_dict() if self.error else None,
+            "extras": [e.to_dict() for e in self.extras],
+            "unknown_fields": list(self.unknown_fields),
         }
 
     @classmethod
@@ -238,4 +293,6 @@ class ProviderResult:
             instance=data.get("instance"),
             source=str(data.get("source") or "api"),
             error=ErrorInfo.from_dict(data["error"]) if data.get("error") else None,
+            extras=[Extra.from_dict(e) for e in data.get("extras") or ()],
+            unknown_fields=[str(n) for n in data.get("unknown_fields") or ()],
         )

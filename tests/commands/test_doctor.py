@@ -17,7 +17,7 @@ from support import cli
 
 CHECK_KEYS = {"area", "name", "status", "message", "hint"}
 PROVIDER_KEYS = {"key", "id", "instance", "name", "credentials", "status", "last_attempt_at", "last_success_at",
-                 "age_seconds", "last_result", "error", "backoff", "next_fetch_at", "stale"}
+                 "age_seconds", "last_result", "error", "backoff", "next_fetch_at", "stale", "unknown_fields"}
 
 
 @pytest.fixture
@@ -195,6 +195,31 @@ def test_network_error_is_a_warning_and_keeps_the_last_figures(doctor, write_con
     assert run.returncode == 0, run.stdout
     (line,) = [x for x in _lines(run, "warn") if "failed (" in x]
     assert "HTTP 503" in line and "showing figures from" in line
+
+
+def test_new_reply_fields_are_listed_by_name_with_the_day_first_seen(doctor, write_config, fake_server):
+    fake_server.reply("/usage/fake", {"used": 12, "cedar_pool": {"secret_value": "sk-abc"}, "tier2": 5})
+    write_config(cli.fake_config(fake_server.url))
+    cli.run("refresh")
+    run = doctor()
+    assert run.returncode == 0, run.stdout  # drift is a warning: the figures still came through
+    today = datetime.now().astimezone().strftime("%Y-%m-%d")
+    (line,) = [x for x in _lines(run, "warn") if "new fields" in x]
+    assert line.startswith("! fake new fields seen from Fake since ")
+    assert line.endswith(": cedar_pool, tier2")
+    assert "sk-abc" not in run.stdout and "secret_value" not in run.stdout  # names only, not descended into
+    entry = _json(doctor("--format", "json"))["providers"][0]
+    assert set(entry["unknown_fields"]) == {"cedar_pool", "tier2"}
+    first = entry["unknown_fields"]["tier2"]
+    assert first.endswith("Z") and first[:10] in (today, datetime.utcnow().strftime("%Y-%m-%d"))
+    shown = json.loads(cli.run("--format", "json").stdout)["providers"][0]
+    assert shown["unknown_fields"] == ["cedar_pool", "tier2"]
+    # The first-seen date survives later fetches; a key that goes away is forgotten.
+    time.sleep(1.1)
+    fake_server.reply("/usage/fake", {"used": 13, "tier2": 5})
+    cli.run("refresh")
+    again = _json(doctor("--format", "json"))["providers"][0]["unknown_fields"]
+    assert again == {"tier2": first}
 
 
 def test_listed_provider_without_credentials_is_broken(doctor, write_config, fake_server):

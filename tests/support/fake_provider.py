@@ -11,6 +11,7 @@ from typing import Any
 
 from llmeter_bar.errors import FetchError, NotConfigured
 from llmeter_bar.models import ProviderResult, Window
+from llmeter_bar.providers._drift import unknown_keys
 from llmeter_bar.providers.base import CredentialInfo, Provider, ProviderSettings
 
 
@@ -40,4 +41,5 @@ class FakeProvider(Provider):
         if not isinstance(payload, dict) or not isinstance(payload.get("used"), (int, float)):
             raise FetchError("parse", "fake payload without a numeric 'used'")
         return self.result(settings, windows=[Window("five_hour", "5h", float(payload["used"]), None, 18000)],
-                           plan=payload.get("plan"))
+                           plan=payload.get("plan"),
+                           unknown_fields=unknown_keys(payload, {"used": None, "plan": None}))

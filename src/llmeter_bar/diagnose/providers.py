@@ -116,7 +116,7 @@ def check(ctx: Context, settings: ProviderSettings, report: Report) -> list[Chec
         "status": None, "last_attempt_at": _iso(record.get("attempt_at")), "last_success_at": None,
         "age_seconds": None, "last_result": None, "error": None,
         "backoff": {"active": False, "not_before": None, "strikes": int(record.get("strikes") or 0)},
-        "next_fetch_at": _iso(record.get("next_at")), "stale": False,
+        "next_fetch_at": _iso(record.get("next_at")), "stale": False, "unknown_fields": {},
     }
     report.providers.append(entry)
     checks: list[Check] = []
@@ -152,6 +152,7 @@ def check(ctx: Context, settings: ProviderSettings, report: Report) -> list[Chec
     else:
         checks += _last_fetch(key, record, error, shown, now, found is not None)
     checks += _backoff(key, record, now, entry)
+    checks += _drift(key, entry, record, shown)
     if shown.status == "stale" and not error:
         stale_after = float(record.get("stale_after") or 3 * settings.interval)
         checks.append(Check(AREA, key, "warn", f"figures are stale: {age(entry['age_seconds'])} old "
@@ -197,3 +198,19 @@ def _backoff(key: str, record: dict, now: float, entry: dict) -> list[Check]:
     return [Check(AREA, key, "warn", f"rate limited (HTTP 429): no fetch before {_clock(not_before)} "
                   f"(in {countdown(not_before - now)}, {_iso(not_before)}), {strikes} strike{'s' * (strikes != 1)}",
                   KIND_HINTS["rate_limit"])]
+
+
+def _drift(key: str, entry: dict, record: dict, shown: Any) -> list[Check]:
+    """Reply keys the parser did not understand: an upstream change on its way."""
+    names = list(shown.unknown_fields) if shown.status in ("ok", "stale") else []
+    if not names:
+        return []
+    since = record.get("unknown_since") if isinstance(record.get("unknown_since"), dict) else {}
+    first = {name: float(since.get(name) or 0) or None for name in names}
+    entry["unknown_fields"] = {name: _iso(first[name]) for name in names}
+    dates = [when for when in first.values() if when]
+    date = datetime.fromtimestamp(min(dates), timezone.utc).strftime("%Y-%m-%d") if dates else "the last fetch"
+    shown_names = ", ".join(names[:12]) + (f" (+{len(names) - 12} more)" if len(names) > 12 else "")
+    return [Check(AREA, key, "warn", f"new fields seen from {shown.name} since {date}: {shown_names}",
+                  "the figures shown may miss something new; `llmeter-bar report "
+                  f"{key.split(':')[0]}` writes a redacted reply to attach to a bug report")]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from llmeter_bar import logs
 from llmeter_bar.store import fastpath
@@ -76,6 +76,12 @@ def _figures_vanished(before: dict | None, outcome: ProviderResult) -> bool:
     return _has_figures(before) and not _has_figures(after) and before.get("plan") == after.get("plan")  # type: ignore[union-attr]
 
 
+def _unknown_since(before: Any, names: list[str], now: float) -> dict[str, float]:
+    """When each unknown reply key was first seen; keys gone from the reply are forgotten."""
+    seen = before if isinstance(before, dict) else {}
+    return {name: float(seen.get(name) or now) for name in names}
+
+
 def record_outcome(
     store: Store, settings: ProviderSettings, outcome: ProviderResult | FetchError, now: float, interval: float
 ) -> ProviderResult | FetchError:
@@ -103,6 +109,7 @@ def record_outcome(
             outcome.status = "ok"
             outcome.error = None
             record.update(result=outcome.to_dict(), error=None, error_at=None, strikes=0)
+            record["unknown_since"] = _unknown_since(record.get("unknown_since"), outcome.unknown_fields, now)
             record.update(not_before=0.0, next_at=now + interval, unconfigured=False)
         store.write(settings.key, record)
         fastpath.bump(store.cache)

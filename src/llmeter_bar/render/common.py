@@ -77,6 +77,9 @@ def pick_windows(result: ProviderResult, choice: str) -> list[Window]:
         if fixed:
             return fixed
     far = 1e18  # unknown reset sorts last
+    # A side window (one model's own limit) is listed, never the headline,
+    # unless it is all there is.
+    windows = [w for w in windows if not w.side] or windows
     return [min(windows, key=lambda w: (-w.used_percent, w.resets_at.timestamp() if w.resets_at else far))]
 
 

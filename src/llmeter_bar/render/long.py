@@ -23,6 +23,7 @@ _COST = template.parse(
     "  spend[ ({period})]: {cost}[ of {limit}][ ({budget_used})][ · resets {cost_reset}][ · trend {spark}]"
 )
 _CREDITS = template.parse("  credits: {credits}")
+_EXTRA = template.parse("  {label}: {value}[ of {limit}][ · {note}][ · earliest expiry {expires}]")
 _ERROR = template.parse("  ! {error}[: {message}][ · retry {retry}]")
 _NONE = template.parse("  no data yet")
 
@@ -45,6 +46,27 @@ def _trend(ctx: RenderContext, result: ProviderResult, series_id: str, resets_at
     points = cycle(series, resets_at, window_seconds, now, column)
     top = hi if hi else max((v for _, v in points), default=0.0)
     return sparkline.sparkline(points, now, hi=top, chars=chars) if top > 0 else ""
+
+
+def _extra_values(extra: Any, ctx: RenderContext, tz: Any, hour12: bool) -> dict[str, str]:
+    """A credit pool or a count of banked resets; money in its currency, else ``N unit``."""
+    from llmeter_bar.format import units
+
+    unit = clean(extra.unit)
+    if len(unit) == 3 and unit.isalpha() and unit.isupper():
+        value = units.money(extra.value, unit)
+        limit = units.money(extra.limit, unit) if extra.limit is not None else ""
+    else:
+        suffix = "" if unit in ("", "count") else f" {unit}"
+        value = f"{_num(extra.value)}{suffix}"
+        limit = f"{_num(extra.limit)}{suffix}" if extra.limit is not None else ""
+    expires = ""
+    if extra.expires_at is not None:
+        far = (extra.expires_at - ctx.now).total_seconds() > 6 * 86400  # a weekday alone is ambiguous
+        expires = (extra.expires_at.astimezone(tz).strftime("%Y-%m-%d") if far
+                   else ftime.clock(extra.expires_at, ctx.now, tz=tz, hour12=hour12))
+    return {"label": clean(extra.label), "value": value, "limit": limit, "note": clean(extra.note),
+            "expires": expires}
 
 
 def long_lines(results: list[ProviderResult], ctx: RenderContext, opts: Options, escape: Any) -> list[tuple[str, str]]:
@@ -84,6 +106,8 @@ def long_lines(results: list[ProviderResult], ctx: RenderContext, opts: Options,
             body.append((_COST.render(vals, escape), level))
         if result.credits is not None and has_data:
             body.append((_CREDITS.render(values(result, None, ctx, opts, icon_cfg, "ok"), escape), "ok"))
+        for extra in result.extras if has_data else []:
+            body.append((_EXTRA.render(_extra_values(extra, ctx, tz, hour12), escape), "ok"))
         if result.error is not None:
             retry = ftime.clock(result.error.retry_at, ctx.now, tz=tz, hour12=hour12)
             vals = {"error": clean(result.error.label), "message": clean(result.error.message), "retry": retry}
