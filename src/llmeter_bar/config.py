@@ -169,17 +169,19 @@ def validate(data: dict[str, Any]) -> list[str]:
 def load(path: Path | None = None) -> Config:
     """Read and validate the config; a missing file gives the defaults."""
     path = path or paths.config_file()
+    from llmeter_bar.providers.credfile import read_bounded
+
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return Config(path=path)
+        raw = read_bounded(path)
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if raw is None:
+        return Config(path=path)
     import tomllib
 
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        data = tomllib.loads(raw.decode("utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise ConfigError(f"{path}: {exc}") from None
     return Config(path=path, data=data, warnings=validate(data))
 

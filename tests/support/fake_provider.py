@@ -32,6 +32,10 @@ class FakeProvider(Provider):
             raise NotConfigured("no fake credentials")
         if settings.option("crash"):
             raise RuntimeError("provider bug")
+        if settings.option("block"):  # a read that never returns, stuck outside the event loop's reach
+            import time
+
+            time.sleep(float(settings.option("block")))
         url = f"{self.base_url(settings)}/usage/{settings.key}"
         payload = await request_json(session, "GET", url, timeout=settings.timeout,
                                      headers={"User-Agent": self.user_agent(settings)})

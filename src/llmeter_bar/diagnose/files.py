@@ -12,6 +12,7 @@ from typing import Any
 
 from llmeter_bar import paths
 from llmeter_bar.diagnose.checks import Check
+from llmeter_bar.providers.credfile import read_text_bounded
 
 PRIVATE_DIR = 0o700
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
@@ -60,7 +61,7 @@ def config_checks(holder: dict[str, Any]) -> list[Check]:
         message = str(exc)
         line = None
         try:
-            line = locate(path.read_text(encoding="utf-8", errors="replace"), message)
+            line = locate(read_text_bounded(path, errors="replace") or "", message)
         except OSError:
             pass
         if line is not None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from llmeter_bar.diagnose.checks import Check, Context
 from llmeter_bar.diagnose.host_commands import AREA, command_hints, config_home, mentions_us, self_path
+from llmeter_bar.providers.credfile import Unreadable, read_text_bounded
 
 MIN_INTERVAL = 5.0
 _STATUS_COMMAND = re.compile(r"^\s*status_command\s+(.+?)\s*$")
@@ -17,6 +18,14 @@ _INLINE_COMMENT = re.compile(r"\s#")
 
 def _first(*candidates: Path) -> Path | None:
     return next((p for p in candidates if p.is_file()), None)
+
+
+def _text(path: Path, errors: str = "strict") -> str:
+    """A host's config file, read bounded and non-blocking (it is the host's, not ours)."""
+    text = read_text_bounded(path, errors=errors)
+    if text is None:
+        raise Unreadable(2, "vanished while being read", str(path))
+    return text
 
 
 def _not_used(host: str, exe: str, where: Path | None) -> list[Check]:
@@ -72,8 +81,8 @@ def waybar(ctx: Context, exe: str) -> list[Check]:
     if path is None:
         return _not_used("waybar", exe, None)
     try:
-        data = json.loads(strip_jsonc(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError) as exc:
+        data = json.loads(strip_jsonc(_text(path)))
+    except (OSError, ValueError, RecursionError) as exc:
         return [Check(AREA, "waybar", "warn", f"{path} could not be read as JSON: {exc}")]
     bars = data if isinstance(data, list) else [data]
     checks: list[Check] = []
@@ -111,7 +120,7 @@ def polybar(ctx: Context, exe: str) -> list[Check]:
         return _not_used("polybar", exe, None)
     parser = configparser.ConfigParser(strict=False, interpolation=None, comment_prefixes=(";", "#"))
     try:
-        parser.read_string(path.read_text(encoding="utf-8"))
+        parser.read_string(_text(path))
     except (OSError, configparser.Error) as exc:
         return [Check(AREA, "polybar", "warn", f"{path} could not be parsed: {exc}")]
     checks: list[Check] = []
@@ -157,7 +166,7 @@ def i3blocks(ctx: Context, exe: str) -> list[Check]:
         return _not_used("i3blocks", exe, None)
     checks: list[Check] = []
     used = False
-    for name, props in _i3blocks_sections(path.read_text(encoding="utf-8", errors="replace")):
+    for name, props in _i3blocks_sections(_text(path, "replace")):
         for key, (number, value) in props.items():
             if _INLINE_COMMENT.search(value):
                 checks.append(Check(AREA, "i3blocks", "warn", f"{path} line {number}: {key}={value.strip()} "
@@ -195,7 +204,7 @@ def i3bar(ctx: Context, exe: str) -> list[Check]:
     checks: list[Check] = []
     used = False
     for path in paths:
-        for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        for number, line in enumerate(_text(path, "replace").splitlines(), 1):
             match = _STATUS_COMMAND.match(line)
             if not match or not mentions_us(match.group(1)):
                 continue
@@ -220,8 +229,8 @@ def starship(ctx: Context, exe: str) -> list[Check]:
     if not path.is_file():
         return _not_used("starship", exe, None)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        data = tomllib.loads(_text(path))
+    except (OSError, ValueError, RecursionError) as exc:
         return [Check(AREA, "starship", "warn", f"{path} could not be parsed: {exc}")]
     checks: list[Check] = []
     used = False

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from llmeter_bar.diagnose.checks import Check, Context, guarded
+from llmeter_bar.providers.credfile import read_text_bounded
 from llmeter_bar.diagnose.host_commands import (
     AREA, command_hints, mentions_us, self_path,
 )
@@ -83,10 +84,9 @@ def claude(ctx: Context, exe: str) -> list[Check]:
     settings = base / "settings.json"
     snippet = json.dumps({"statusLine": {"type": "command", "command": f"{self_path()} --format claude-code"}})
     try:
-        data = json.loads(settings.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        data = {}
-    except (OSError, ValueError) as exc:
+        text = read_text_bounded(settings)
+        data = json.loads(text) if text is not None else {}
+    except (OSError, ValueError, RecursionError) as exc:
         return [Check(AREA, "claude", "warn", f"{settings} is unreadable or not JSON: {exc}")]
     line = data.get("statusLine") if isinstance(data, dict) else None
     if line is None:

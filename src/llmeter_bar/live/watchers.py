@@ -20,6 +20,7 @@ import signal
 from pathlib import Path
 
 from llmeter_bar import paths
+from llmeter_bar.providers.credfile import read_text_bounded
 
 SIGNAL = signal.SIGUSR2
 
@@ -85,7 +86,7 @@ def notify() -> int:
         if entry.name.startswith("."):
             continue
         try:
-            pid_text, started = entry.read_text().split()
+            pid_text, started = (read_text_bounded(entry, 256) or "").split()
             pid = int(pid_text)
         except (OSError, ValueError):
             continue

@@ -24,6 +24,7 @@ from typing import Iterator
 from llmeter_bar.models import ProviderResult
 from llmeter_bar.providers._parse import as_dict, parse_time
 from llmeter_bar.providers.codex_parse import parse_block
+from llmeter_bar.providers.credfile import open_regular
 
 BLOCK = 64 * 1024
 MAX_BYTES_PER_FILE = 4 * 1024 * 1024
@@ -35,7 +36,7 @@ bytes_read = 0
 def _lines_backwards(path: Path, max_bytes: int) -> Iterator[bytes]:
     """Complete lines of ``path``, last first, reading at most ``max_bytes``."""
     global bytes_read
-    with path.open("rb") as handle:
+    with open_regular(path) as handle:  # a FIFO named rollout-*.jsonl must not block a render
         position = handle.seek(0, os.SEEK_END)
         budget = max_bytes
         tail = b""

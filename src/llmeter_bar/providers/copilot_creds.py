@@ -19,6 +19,7 @@ from typing import Any
 
 from llmeter_bar.errors import FetchError, NotConfigured
 from llmeter_bar.providers.base import CredentialInfo, ProviderSettings
+from llmeter_bar.providers.credfile import read_text_bounded
 
 ENV_TOKEN = "COPILOT_TOKEN"
 LOGIN_HINT = "run `llmeter-bar login copilot` or sign in to GitHub Copilot in your editor"
@@ -61,18 +62,19 @@ def _from_store(settings: ProviderSettings) -> Token | None:
 def _from_file(path: Path) -> Token | None:
     """The github.com token of a plugin file; raises FetchError("config") when unreadable."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
+        found = read_text_bounded(path)
     except OSError as exc:
         raise FetchError("config", f"cannot read {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:  # binary junk: as broken as invalid JSON
-        text = "\0"
+        found = "\0"
+    if found is None:
+        return None
+    text = found
     if not text.strip():
         return None  # an empty file holds no login: same as no file
     try:
         data: Any = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise FetchError("config", f"{path} is not valid JSON; {LOGIN_HINT}") from None
     if not isinstance(data, dict):
         raise FetchError("config", f"{path} does not hold a JSON object; {LOGIN_HINT}")

@@ -28,6 +28,7 @@ from llmeter_bar.errors import FetchError, NotConfigured
 from llmeter_bar.models import utcnow
 from llmeter_bar.providers._parse import parse_time, to_str
 from llmeter_bar.providers.base import ProviderSettings
+from llmeter_bar.providers.credfile import read_bounded, read_text_bounded
 
 if TYPE_CHECKING:
     import aiohttp
@@ -38,6 +39,7 @@ SECRET_ENV = "LLMETER_BAR_GEMINI_CLIENT_SECRET"
 RENEW_HINT = "run `gemini` once to sign in again"
 _SKEW = timedelta(seconds=60)  # refresh a minute early: the request itself takes time
 _SECRET_RE = re.compile(rb"OAUTH_CLIENT_SECRET\s*=\s*['\"]([A-Za-z0-9_\-]{10,})['\"]")
+_BUNDLE_MAX = 64 * 1024 * 1024  # the CLI's bundled JavaScript is ~20 MB
 _CLI_FILES = ("bundle/gemini.js", "node_modules/@google/gemini-cli-core/dist/src/code_assist/oauth2.js",
               "dist/src/code_assist/oauth2.js")
 
@@ -75,16 +77,17 @@ def _jwt_email(token: Any) -> str | None:
 def read_creds(settings: ProviderSettings) -> GeminiCreds:
     path = creds_path(settings)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise NotConfigured(f"no Gemini CLI login ({path}); run `gemini` and sign in with Google") from None
+        found = read_text_bounded(path)
     except OSError as exc:
         raise FetchError("config", f"cannot read {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:  # binary junk: as unusable as an empty file
-        text = ""
+        found = ""
+    if found is None:
+        raise NotConfigured(f"no Gemini CLI login ({path}); run `gemini` and sign in with Google")
+    text = found
     try:
         data = json.loads(text) if text.strip() else None
-    except ValueError:
+    except (ValueError, RecursionError):
         data = None
     if not isinstance(data, dict):
         raise FetchError("auth", f"{path} is empty or not a JSON object; {RENEW_HINT}")
@@ -132,7 +135,8 @@ def client_secret(settings: ProviderSettings) -> str | None:
     candidates = [start] + [folder / rel for folder in list(start.parents)[:5] for rel in _CLI_FILES]
     for candidate in candidates:
         try:
-            found = _SECRET_RE.search(candidate.read_bytes()) if candidate.is_file() else None
+            raw = read_bounded(candidate, _BUNDLE_MAX)
+            found = _SECRET_RE.search(raw) if raw is not None else None
         except OSError:
             continue
         if found:

@@ -57,15 +57,17 @@ def _check_provider(provider: str) -> None:
 
 
 def _read(file: Path) -> dict[str, Any]:
+    from llmeter_bar.providers.credfile import read_bounded
+
     try:
-        raw = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return {"version": VERSION, "providers": {}}
+        raw = read_bounded(file)
     except OSError as exc:
         raise CredentialStoreError(f"cannot read {file}: {exc.strerror or exc}") from None
+    if raw is None:
+        return {"version": VERSION, "providers": {}}
     try:
-        data = json.loads(raw)
-    except ValueError:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (ValueError, RecursionError):
         data = None
     if not isinstance(data, dict) or not isinstance(data.get("providers"), dict):
         # Deliberately no excerpt of the content: it holds secrets.
