@@ -109,6 +109,7 @@ class Cost:
     currency: str = "USD"
     period: str | None = None  # "month", "extra_usage", ...
     resets_at: datetime | None = None
+    note: str | None = None  # e.g. "disabled: out_of_credits"
 
     @property
     def used_percent(self) -> float | None:
@@ -123,6 +124,7 @@ class Cost:
             "currency": self.currency,
             "period": self.period,
             "resets_at": _iso(self.resets_at),
+            "note": self.note,
         }
 
     @classmethod
@@ -133,6 +135,7 @@ class Cost:
             currency=str(data.get("currency") or "USD"),
             period=data.get("period"),
             resets_at=_parse_iso(data.get("resets_at")),
+            note=data.get("note"),
         )
 
 

@@ -23,7 +23,7 @@ from llmeter_bar.providers.base import ProviderSettings
 from llmeter_bar.providers.claude import Claude
 from llmeter_bar.providers.claude_statusline import merge, parse_statusline
 
-URL_USAGE = "https://api.anthropic.com/api/oauth/usage"
+URL_USAGE = "https://api.anthropic.com/api/oauth/usage?cedar_ember=1"
 TOKEN = "sk-ant-oat01-secret-access-token"
 OK_BODY = {"five_hour": {"utilization": 12.5, "resets_at": "2026-07-09T18:00:00Z"},
            "seven_day": {"utilization": 30}}
@@ -74,7 +74,7 @@ async def test_request_url_method_headers_and_plan(isolated_home: Path) -> None:
     headers = calls[0].kwargs["headers"]
     assert headers["Authorization"] == f"Bearer {TOKEN}"
     assert headers["anthropic-beta"] == "oauth-2025-04-20"
-    assert headers["User-Agent"].startswith("claude-code/")
+    assert headers["User-Agent"] == "claude-cli/2.1.280 (external, cli)"  # Claude Code's own UA (CodexBar #3895)
     assert [w.label for w in result.windows] == ["5h", "7d"] and result.plan == "max"
     assert result.source == "api" and result.status == "ok"
     assert TOKEN not in redact(f"token {TOKEN}")
@@ -84,7 +84,7 @@ async def test_base_url_and_user_agent_overrides(isolated_home: Path) -> None:
     write_credentials(isolated_home / ".claude")
     settings = ProviderSettings("claude", base_url="http://127.0.0.1:9/", user_agent="custom/1")
     with aioresponses() as mocked:
-        mocked.get("http://127.0.0.1:9/api/oauth/usage", payload=OK_BODY)
+        mocked.get("http://127.0.0.1:9/api/oauth/usage?cedar_ember=1", payload=OK_BODY)
         await fetch(settings)
         calls = next(iter(mocked.requests.values()))
     assert calls[0].kwargs["headers"]["User-Agent"] == "custom/1"

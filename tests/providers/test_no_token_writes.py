@@ -76,7 +76,7 @@ async def test_no_provider_writes_borrowed_credentials(isolated_home: Path, expi
     before = snapshot(paths)
     body = {"five_hour": {"utilization": 1}, "plan_type": "plus"}
     with aioresponses() as mocked:
-        mocked.get("https://api.anthropic.com/api/oauth/usage", status=status, payload=body, repeat=True)
+        mocked.get("https://api.anthropic.com/api/oauth/usage?cedar_ember=1", status=status, payload=body, repeat=True)
         mocked.get("https://chatgpt.com/backend-api/wham/usage", status=status, payload=body, repeat=True)
         async with aiohttp.ClientSession() as session:
             for provider_id in providers():

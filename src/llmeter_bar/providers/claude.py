@@ -33,7 +33,7 @@ from llmeter_bar.logs import register_secret
 from llmeter_bar.models import ProviderResult, utcnow
 from llmeter_bar.providers._parse import as_dict, parse_time, to_str
 from llmeter_bar.providers.base import CredentialInfo, Provider, ProviderSettings
-from llmeter_bar.providers.claude_parse import parse_usage
+from llmeter_bar.providers.claude_parse import parse_body
 from llmeter_bar.providers.credfile import (
     login_detail,
     read_json_object,
@@ -96,8 +96,13 @@ class Claude(Provider):
     default_base_url: ClassVar[str] = "https://api.anthropic.com"
     default_interval: ClassVar[float] = 600.0
     min_interval: ClassVar[float] = 300.0
-    # Reported to get 200 where generic UAs get persistent 429s.
-    default_user_agent: ClassVar[str] = "claude-code/2.1.80"
+    # Claude Code's own User-Agent: generic UAs get persistent 429s, and saved
+    # resets (cedar_ember) answer "ineligible: surface" to anything else
+    # (CodexBar #3895).
+    default_user_agent: ClassVar[str] = "claude-cli/2.1.280 (external, cli)"
+    # The query Claude Code sends for saved resets. It keeps the spend object
+    # (no skip_spend): spend-only accounts need it.
+    usage_query: ClassVar[str] = "cedar_ember=1"
     beta_header: ClassVar[str] = "oauth-2025-04-20"
 
     def credentials(self, settings: ProviderSettings) -> CredentialInfo | None:
@@ -108,6 +113,10 @@ class Claude(Provider):
         if found is None:
             return None
         return CredentialInfo(source=found.source, detail=login_detail(found.expires_at, found.plan))
+
+    def usage_url(self, settings: ProviderSettings) -> str:
+        query = str(settings.option("usage_query", self.usage_query) or "")
+        return f"{self.base_url(settings)}/api/oauth/usage" + (f"?{query}" if query else "")
 
     def headers(self, settings: ProviderSettings, token: str) -> dict[str, str]:
         return {
@@ -133,7 +142,7 @@ class Claude(Provider):
         payload = await request_json(
             session,
             "GET",
-            f"{self.base_url(settings)}/api/oauth/usage",
+            self.usage_url(settings),
             timeout=settings.timeout,
             auth_hint=RENEW_HINT,
             headers=self.headers(settings, found.token),
@@ -141,5 +150,6 @@ class Claude(Provider):
         return self.parse(payload, settings, now).with_(plan=found.plan)
 
     def parse(self, payload: Any, settings: ProviderSettings, now: datetime | None = None) -> ProviderResult:
-        windows, cost = parse_usage(payload, now)
-        return self.result(settings, fetched_at=now or utcnow(), windows=windows, cost=cost)
+        usage = parse_body(payload, now)
+        return self.result(settings, fetched_at=now or utcnow(), windows=usage.windows, cost=usage.cost,
+                           extras=usage.extras, unknown_fields=usage.unknown)

@@ -7,138 +7,209 @@ published parsers disagree (each is covered by a fixture test):
 * A null or missing bucket, or one without ``utilization``, is *unknown*, not
   0 %: no window is produced (ccstatusline shows 0 %, CodexBar omits it).
 * Percentages above 100 are clamped to 100 (rounding noise or exhaustion).
-* When the newer ``limits[]`` list carries ``session`` / ``weekly_all``
-  entries, they win over the legacy top-level ``five_hour`` / ``seven_day``
-  (quota-axi's reading; CodexBar keeps the top level). ``weekly_scoped``
-  entries become per-model windows; entries without a model name, and
-  placeholders (0 % with no reset time), are skipped.
-* Every non-null ``seven_day_*`` key becomes a window, codenames included
-  (CodexBar hides ``design``): a limit the user can hit is worth showing.
-  ``cowork``/``routines`` and ``omelette``/``design`` are aliases of one window.
-* ``extra_usage`` amounts are minor currency units: divided by
-  ``10**decimal_places`` when given, else by the currency's ISO-4217 exponent
-  (2 for USD/EUR/BRL, 0 for KRW/JPY). ``is_enabled: false`` or a null
-  ``used_credits`` drops it; a missing ``is_enabled`` counts as enabled.
-* A body with no window and no extra-usage spend (``{}``) is a ``parse`` error
-  rather than a silent empty bar.
+* ``limits[]`` entries are scoped. An account-wide entry (``scope`` null or
+  empty) of kind ``session`` / ``weekly_all`` wins over the legacy top-level
+  ``five_hour`` / ``seven_day`` (quota-axi's reading), but an entry without
+  ``resets_at`` keeps the legacy key's reset. An entry whose ``scope`` names a
+  model or a surface never replaces the account window: it becomes a
+  per-model window of its period (``weekly_scoped`` -> 7 d, ``session`` -> 5 h).
+  Placeholders (0 % and no reset time) are skipped.
+* Every non-null ``<period>_<name>`` key (``five_hour_opus`` as well as
+  ``seven_day_sonnet``) becomes a per-model window, codenames included
+  (CodexBar hides ``design``); ``cowork``/``routines`` and
+  ``omelette``/``design`` are aliases of one window. All windows compete for
+  the headline: the highest-used one drives the level.
+* Money (extra usage, ``spend``, credit pools, saved resets) is read in
+  :mod:`claude_money`. A body with no window and no spend (``{}``) is a
+  ``parse`` error rather than a silent empty bar.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from llmeter_bar.errors import FetchError
-from llmeter_bar.models import Cost, Window
-from llmeter_bar.providers._parse import as_dict, as_list, parse_time, to_float, to_int, to_str
+from llmeter_bar.models import Cost, Extra, Window
+from llmeter_bar.providers import claude_money
+from llmeter_bar.providers._drift import unknown_keys
+from llmeter_bar.providers._parse import as_dict, as_list, parse_time, to_float, to_str
+from llmeter_bar.providers.claude_money import parse_extra_usage  # noqa: F401 - re-exported
 
 FIVE_HOURS = 5 * 3600
 SEVEN_DAYS = 7 * 86400
-
-# Fixed labels for the keys users know; other seven_day_* keys are title-cased.
+PERIODS = {"five_hour": (FIVE_HOURS, "5h"), "seven_day": (SEVEN_DAYS, "7d")}
+_PERIOD_KEY = re.compile(r"(five_hour|seven_day)_(\w+)")
+# Fixed labels for the names users know; other names are title-cased.
 _MODEL_LABELS = {"sonnet": "Sonnet", "opus": "Opus", "oauth_apps": "Apps"}
 # Codename keys that are the same window under two names (CodexBar's aliases).
 _ALIASES = {"cowork": "routines", "omelette": "design"}
-# ISO-4217 currencies whose minor unit is not the cent.
-_EXPONENTS = {
-    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
-    "PYG": 0, "RWF": 0, "UGX": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
-    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+_KIND_PERIOD = {"session": "five_hour", "weekly_all": "seven_day", "weekly": "seven_day",
+                "weekly_scoped": "seven_day", "session_scoped": "five_hour"}
+
+_BUCKET: dict[str, Any] = {"utilization": None, "resets_at": None, "reset_at": None}
+_MONEY: dict[str, Any] = {"*": None}
+SHAPE: dict[str, Any] = {
+    "five_hour": _BUCKET, "seven_day": _BUCKET, "~(five_hour|seven_day)_\\w+": _BUCKET,
+    "limits": {"[]": {"kind": None, "group": None, "percent": None, "severity": None, "resets_at": None,
+                      "scope": None, "is_active": None, "utilization": None}},
+    "extra_usage": {"is_enabled": None, "monthly_limit": None, "used_credits": None, "utilization": None,
+                    "currency": None, "decimal_places": None, "disabled_reason": None, "resets_at": None},
+    "spend": _MONEY, "cedar_ember": None,
+    "model_scoped": {"[]": {"display_name": None, "utilization": None, "resets_at": None}},
 }
 
 
-def _window(
-    wid: str, label: str, bucket: Any, seconds: int, percent_key: str = "utilization"
-) -> Window | None:
+@dataclass(slots=True)
+class ClaudeUsage:
+    windows: list[Window]
+    cost: Cost | None
+    extras: list[Extra] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+
+
+def _label(name: str) -> str:
+    return _MODEL_LABELS.get(name, name.replace("_", " ").title())
+
+
+def _window(wid: str, label: str, bucket: Any, seconds: int, percent_key: str = "utilization",
+            scope: str | None = None) -> Window | None:
     data = as_dict(bucket)
     percent = to_float(data.get(percent_key))
+    if percent is None and percent_key != "utilization":
+        percent = to_float(data.get("utilization"))
     if percent is None:
         return None
     resets = parse_time(data.get("resets_at", data.get("reset_at")))
-    return Window(id=wid, label=label, used_percent=percent, resets_at=resets, window_seconds=seconds)
+    return Window(id=wid, label=label, used_percent=percent, resets_at=resets, window_seconds=seconds, scope=scope)
+
+
+def _placeholder(window: Window | None) -> bool:
+    """0 % and no reset: "no usage yet", not a real cap."""
+    return window is None or (window.used_percent == 0 and window.resets_at is None)
 
 
 def _model_windows(payload: dict[str, Any]) -> dict[str, Window]:
     found: dict[str, Window] = {}
     for key, bucket in payload.items():
-        if not key.startswith("seven_day_") or not isinstance(bucket, dict):
+        match = _PERIOD_KEY.fullmatch(key)
+        if match is None or not isinstance(bucket, dict):
             continue
-        name = key[len("seven_day_"):]
+        period, name = match.groups()
         name = _ALIASES.get(name, name)
-        label = _MODEL_LABELS.get(name, name.replace("_", " ").title())
-        window = _window(f"seven_day_{name}", f"{label} 7d", bucket, SEVEN_DAYS)
-        # Placeholders (0 % and no reset) say "no usage yet", not a real cap.
-        if window is None or (window.used_percent == 0 and window.resets_at is None):
+        seconds, suffix = PERIODS[period]
+        window = _window(f"{period}_{name}", f"{_label(name)} {suffix}", bucket, seconds, scope=name)
+        if _placeholder(window):
             continue
-        # Of two aliases, keep the populated one; the first wins on a tie.
-        found.setdefault(window.id, window)
+        found.setdefault(window.id, window)  # type: ignore[union-attr]  # of two aliases the first populated wins
     return found
 
 
+def _scope_name(scope: Any) -> str | None:
+    """The model (or surface) an entry is limited to; None for an account-wide entry."""
+    data = as_dict(scope)
+    for dimension in ("model", "surface"):
+        node = data.get(dimension)
+        if isinstance(node, dict):
+            name = to_str(node.get("display_name")) or to_str(node.get("id")) or to_str(node.get("name"))
+            if name:
+                return name
+        elif to_str(node):
+            return to_str(node)
+    if any(v not in (None, "", {}, []) for v in data.values()):
+        return next((to_str(v) for v in data.values() if to_str(v)), "scoped")
+    return None
+
+
 def _limits_windows(limits: list[Any]) -> tuple[dict[str, Window], dict[str, Window]]:
-    """(session/weekly overrides keyed by legacy id, scoped model windows)."""
+    """(account-wide windows keyed by legacy id, scoped per-model windows)."""
     main: dict[str, Window] = {}
     scoped: dict[str, Window] = {}
     for entry in limits:
         data = as_dict(entry)
         kind = to_str(data.get("kind")) or ""
-        if kind == "session":
-            window = _window("five_hour", "5h", data, FIVE_HOURS, "percent")
-        elif kind == "weekly_all":
-            window = _window("seven_day", "7d", data, SEVEN_DAYS, "percent")
-        elif kind == "weekly_scoped":
-            model = to_str(as_dict(as_dict(data.get("scope")).get("model")).get("display_name"))
-            if model is None:
-                continue
-            slug = "_".join(model.lower().split())
-            window = _window(f"seven_day_{slug}", f"{model} 7d", data, SEVEN_DAYS, "percent")
-            if window is None or (window.used_percent == 0 and window.resets_at is None):
-                continue
-            scoped.setdefault(window.id, window)
-            continue
-        else:
+        period = _KIND_PERIOD.get(kind)
+        if period is None:
             continue  # an unknown kind: shape drift we cannot label honestly
-        if window is not None:
-            main.setdefault(window.id, window)
+        seconds, suffix = PERIODS[period]
+        name = _scope_name(data.get("scope"))
+        if name is None and kind.endswith("_scoped"):
+            continue  # scoped to nothing we can name
+        if name is None:
+            window = _window(period, suffix, data, seconds, "percent")
+            if window is not None:
+                main.setdefault(window.id, window)
+            continue
+        slug = "_".join(name.lower().split())
+        slug = _ALIASES.get(slug, slug)
+        window = _window(f"{period}_{slug}", f"{name} {suffix}", data, seconds, "percent", scope=name)
+        if not _placeholder(window):
+            scoped.setdefault(window.id, window)  # type: ignore[union-attr]
     return main, scoped
 
 
-def parse_extra_usage(value: Any) -> Cost | None:
-    data = as_dict(value)
-    if not data or data.get("is_enabled") is False:
-        return None
-    used_minor = to_float(data.get("used_credits"))
-    if used_minor is None:
-        return None  # enabled but no figure: showing $0.00 would be invented
-    currency = (to_str(data.get("currency")) or "USD").upper()
-    exponent = to_int(data.get("decimal_places"))
-    if exponent is None or not 0 <= exponent <= 4:
-        exponent = _EXPONENTS.get(currency, 2)
-    scale = 10.0**exponent
-    limit_minor = to_float(data.get("monthly_limit"))
-    limit = limit_minor / scale if limit_minor is not None and limit_minor > 0 else None
-    return Cost(used=used_minor / scale, limit=limit, currency=currency, period="extra_usage")
+def _merge_main(legacy: Window | None, newer: Window | None) -> Window | None:
+    """limits[] wins, but never erases the reset time the legacy key carries."""
+    if newer is None:
+        return legacy
+    if newer.resets_at is None and legacy is not None:
+        newer.resets_at = legacy.resets_at
+    return newer
 
 
-def parse_usage(payload: Any, now: datetime | None = None) -> tuple[list[Window], Cost | None]:
-    """Windows (5h, 7d, then per-model weekly) and extra-usage cost of one body."""
+def _extras(payload: dict[str, Any]) -> list[Extra]:
+    found: list[Extra] = []
+    for key, value in payload.items():
+        if key in SHAPE or _PERIOD_KEY.fullmatch(key) or not isinstance(value, dict):
+            continue
+        pool = claude_money.pool_extra(key, value)
+        if pool is not None:
+            found.append(pool)
+    resets = claude_money.saved_resets(payload.get("cedar_ember"))
+    if resets is not None:
+        found.append(resets)
+    return found
+
+
+def parse_body(payload: Any, now: datetime | None = None) -> ClaudeUsage:
+    """Windows (5h, 7d, then per-model), spend, extras and unknown keys of one body."""
     if not isinstance(payload, dict):
         raise FetchError("parse", f"usage response is a {type(payload).__name__}, not an object")
-    windows: dict[str, Window] = {}
-    for window in (
-        _window("five_hour", "5h", payload.get("five_hour"), FIVE_HOURS),
-        _window("seven_day", "7d", payload.get("seven_day"), SEVEN_DAYS),
-    ):
-        if window is not None:
-            windows[window.id] = window
     main, scoped = _limits_windows(as_list(payload.get("limits")))
-    windows.update(main)
+    for entry in as_list(payload.get("model_scoped")):  # Claude Code's get_usage spelling (t3code)
+        data = as_dict(entry)
+        name = to_str(data.get("display_name"))
+        window = _window(f"seven_day_{'_'.join((name or '').lower().split())}", f"{name} 7d", data, SEVEN_DAYS,
+                         scope=name) if name else None
+        if not _placeholder(window):
+            scoped.setdefault(window.id, window)  # type: ignore[union-attr]
+    windows: dict[str, Window] = {}
+    for period, (seconds, suffix) in PERIODS.items():
+        merged = _merge_main(_window(period, suffix, payload.get(period), seconds), main.get(period))
+        if merged is not None:
+            windows[period] = merged
     models = _model_windows(payload)
     models.update(scoped)  # limits[] is the newer, authoritative per-model source
     windows.update(models)
-    cost = parse_extra_usage(payload.get("extra_usage"))
+    spend = claude_money.parse_spend(payload.get("spend"))
+    extra = parse_extra_usage(payload.get("extra_usage"))
+    cost = spend or extra
+    extras = _extras(payload)
+    if spend is not None and extra is not None:
+        extras.insert(0, Extra(id="extra_usage", label="extra usage", value=extra.used, unit=extra.currency,
+                               limit=extra.limit, note=extra.note))
     if not windows and cost is None:
-        raise FetchError("parse", "usage response has no usable windows or extra usage")
+        raise FetchError("parse", "usage response has no usable windows, spend or extra usage")
     # Session and weekly first whatever the wire order: bars show the first ones.
     order = {"five_hour": 0, "seven_day": 1}
-    return sorted(windows.values(), key=lambda w: order.get(w.id, 2)), cost
+    ordered = sorted(windows.values(), key=lambda w: order.get(w.id, 2))
+    pools = {e.id[len("pool_"):] for e in extras if e.id.startswith("pool_")}
+    unknown = [n for n in unknown_keys(payload, SHAPE) if n.split(".")[0].split("[")[0] not in pools]
+    return ClaudeUsage(ordered, cost, extras, unknown)
+
+
+def parse_usage(payload: Any, now: datetime | None = None) -> tuple[list[Window], Cost | None]:
+    usage = parse_body(payload, now)
+    return usage.windows, usage.cost

@@ -20,7 +20,7 @@ _WINDOW = template.parse(
     "[ · {passed}][ · pace {pace}][ · {eta}][ · {count}][ · trend {spark}]"
 )
 _COST = template.parse(
-    "  spend[ ({period})]: {cost}[ of {limit}][ ({budget_used})][ · resets {cost_reset}][ · trend {spark}]"
+    "  spend[ ({period})]: {cost}[ of {limit}][ ({budget_used})][ · {note}][ · resets {cost_reset}][ · trend {spark}]"
 )
 _CREDITS = template.parse("  credits: {credits}")
 _EXTRA = template.parse("  {label}: {value}[ of {limit}][ · {note}][ · earliest expiry {expires}]")
@@ -98,6 +98,7 @@ def long_lines(results: list[ProviderResult], ctx: RenderContext, opts: Options,
             vals = values(result, None, ctx, opts, icon_cfg, "ok")
             vals["budget_used"] = vals.get("budget_used", "")
             vals["period"] = clean(cost.period).replace("_", " ")
+            vals["note"] = clean(cost.note)
             vals["cost_reset"] = ftime.clock(cost.resets_at, ctx.now, tz=tz, hour12=hour12)
             vals["spark"] = _trend(ctx, result, "cost", cost.resets_at, None, 2, cost.limit, chars)
             level = limits.classify(cost.used_percent)[0]

@@ -1,0 +1,115 @@
+"""Claude's 2026 shapes: spend-only accounts, extra usage disabled at the cap,
+scoped limits[], <period>_<model> keys, codename pools and saved resets.
+
+Each fixture records where its shape was published (``source``)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from render.helpers import run
+from support.fixtures import load_fixture
+from llmeter_bar.models import ProviderResult
+from llmeter_bar.providers.base import ProviderSettings
+from llmeter_bar.providers.claude import Claude
+
+NOW = datetime(2026, 9, 23, 12, 0, tzinfo=timezone.utc)
+
+
+def parse(name: str) -> ProviderResult:
+    return Claude().parse(load_fixture("claude", name)["payload"], ProviderSettings("claude"), NOW)
+
+
+def iso(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+@pytest.mark.parametrize("name", ["t3code_spend_only_null_windows_limits_empty",
+                                  "paseo_spend_used_and_limit_own_exponents", "t3code_spend_without_limit_eur"])
+def test_spend_only_accounts_show_spend_as_the_headline(name: str) -> None:
+    want = load_fixture("claude", name)["expected"]["spend"]
+    result = parse(name)
+    assert result.windows == [] and result.cost is not None
+    assert result.cost.used == pytest.approx(want["used"]) and result.cost.currency == want["currency"]
+    assert result.cost.limit == (pytest.approx(want["limit"]) if want["limit"] else None)
+    assert result.cost.used_percent == (pytest.approx(want["used_percent"], abs=0.01) if want["used_percent"] else None)
+    assert result.unknown_fields == []
+
+
+def test_spend_headline_in_the_bar() -> None:
+    result = parse("paseo_spend_used_and_limit_own_exponents").with_(source="oauth")
+    assert run("plain", [result]).text == "Claude $88.57 59%"
+    assert "spend (spend): $88.57 of $150.00 (59%)" in run("plain", [result], long=True).text
+
+
+def test_extra_usage_disabled_at_the_cap_is_exhausted_spend_in_its_currency() -> None:
+    result = parse("ccstatusline_extra_usage_disabled_at_cap_eur")
+    cost = result.cost
+    assert cost is not None and cost.currency == "EUR" and cost.used_percent == 100.0
+    assert cost.note == "disabled: spend_limit_reached"
+    text = run("plain", [result.with_(fetched_at=NOW)], long=True).text
+    assert "spend (extra usage): €20.00 of €20.00 (100%) · disabled: spend_limit_reached" in text
+
+
+def test_disabled_with_a_reason_is_shown_and_without_one_below_the_cap_is_not() -> None:
+    assert parse("claude_extra_usage_disabled_out_of_credits").cost.note == "disabled: out_of_credits"  # type: ignore[union-attr]
+    assert parse("codexbar_extra_usage_disabled").cost is None
+
+
+def test_scoped_entries_never_replace_the_account_window_and_keep_legacy_resets() -> None:
+    fixture = load_fixture("claude", "claude_scoped_limits_do_not_replace_account_windows")
+    result = parse("claude_scoped_limits_do_not_replace_account_windows")
+    by_id = {w.id: w for w in result.windows}
+    session, weekly = by_id["five_hour"], by_id["seven_day"]
+    assert session.used_percent == 76 and session.scope is None
+    assert session.resets_at == iso(fixture["expected"]["session"]["resets_at"])
+    assert weekly.used_percent == 47 and weekly.resets_at == iso(fixture["expected"]["weekly"]["resets_at"])
+    for wid, percent in fixture["expected"]["scoped"].items():
+        assert by_id[wid].used_percent == percent and by_id[wid].scope
+    assert by_id["five_hour_fable"].label == "Fable 5h" and by_id["five_hour_fable"].window_seconds == 18000
+    assert [w.id for w in result.windows][:2] == ["five_hour", "seven_day"]
+
+
+def test_every_period_model_key_is_a_window_and_the_most_used_drives_the_bar() -> None:
+    result = parse("claude_five_hour_model_key").with_(fetched_at=NOW)
+    by_id = {w.id: w for w in result.windows}
+    assert by_id["five_hour_opus"].used_percent == 88 and by_id["five_hour_opus"].label == "Opus 5h"
+    assert by_id["seven_day_sonnet_max"].label == "Sonnet Max 7d"
+    assert run("plain", [result]).text.startswith("Claude 88% ")
+
+
+def test_saved_resets_count_and_earliest_expiry_in_long_tooltip_and_json() -> None:
+    result = parse("codexbar3895_cedar_ember_saved_resets").with_(fetched_at=NOW)
+    (extra,) = result.extras
+    assert (extra.id, extra.value, extra.unit) == ("saved_resets", 2.0, "count")
+    assert extra.expires_at == iso("2026-10-01T00:00:00+00:00")
+    assert "  saved resets: 2 · earliest expiry 2026-10-01" in run("plain", [result], long=True).text
+    tooltip = json.loads(run("waybar", [result]).text)["tooltip"]
+    assert "saved resets: 2 · earliest expiry 2026-10-01" in tooltip
+    doc = json.loads(run("json", [result]).text)["providers"][0]
+    assert doc["extras"] == [{"id": "saved_resets", "label": "saved resets", "value": 2.0, "unit": "count",
+                              "limit": None, "expires_at": "2026-10-01T00:00:00Z", "note": None}]
+    assert doc["unknown_fields"] == []
+
+
+def test_ineligible_saved_resets_show_nothing() -> None:
+    assert parse("codexbar3895_cedar_ember_ineligible_surface").extras == []
+
+
+def test_codename_dollar_pool_is_spend_and_not_reported_as_unknown() -> None:
+    result = parse("claude_codename_dollar_pool")
+    (pool,) = result.extras
+    assert (pool.id, pool.value, pool.limit, pool.unit) == ("pool_tangelo", 12.5, 50.0, "USD")
+    assert result.unknown_fields == []
+    text = run("plain", [result.with_(fetched_at=NOW)], long=True).text
+    assert "  tangelo credits: $12.50 of $50.00" in text
+
+
+def test_unknown_keys_are_named_for_doctor() -> None:
+    body = {"five_hour": {"utilization": 1, "resets_at": None, "window_minutes": 300},
+            "brand_new_pool": None, "limits": [{"kind": "session", "percent": 1, "cap_minor": 3}]}
+    result = Claude().parse(body, ProviderSettings("claude"), NOW)
+    assert result.unknown_fields == ["brand_new_pool", "five_hour.window_minutes", "limits[].cap_minor"]
