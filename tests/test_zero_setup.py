@@ -58,7 +58,7 @@ def test_detected_providers_fetch_and_show(tools):
     assert max(w["used_percent"] for w in shown["claude"]["windows"]) == 42
     assert shown["codex"]["status"] == "ok"
     assert max(w["used_percent"] for w in shown["codex"]["windows"]) == 73
-    claude_request = next(h for p, h in tools.requests if p == "/api/oauth/usage")
+    claude_request = next(h for p, h in tools.requests if p == "/api/oauth/usage?cedar_ember=1")
     assert claude_request["Authorization"] == "Bearer sk-ant-oat01-zero-setup"
     codex_request = next(h for p, h in tools.requests if p == "/backend-api/wham/usage")
     assert codex_request["ChatGPT-Account-Id"] == "acct-1"
