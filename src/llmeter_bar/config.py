@@ -41,6 +41,9 @@ PROVIDER_KEYS: dict[str, tuple[type, ...]] = {
     "name": (str,),
     "kind": (str,),
     "accounts": (dict,),
+    "source": (str,),  # "share": shown from the broker alone (share/)
+    "share_as": (str,),
+    "share_account": (str,),
 }
 # [alerts]: alerts.py checks the list contents (levels 1-100, command strings).
 ALERT_KEYS: dict[str, tuple[type, ...]] = {
@@ -50,8 +53,21 @@ ALERT_KEYS: dict[str, tuple[type, ...]] = {
     "timeout": _NUMBER,
     "login": (bool,),
 }
+# [share]: share/settings.py checks the values (broker URL, topic characters).
+# No password key: it comes from LLMETER_BAR_SHARE_PASSWORD or `login share`.
+SHARE_KEYS: dict[str, tuple[type, ...]] = {
+    "broker": (str,),
+    "ca_file": (str,),
+    "topic": (str,),
+    "machine": (str,),
+    "publish": (bool,),
+    "use_remote": (bool,),
+    "home_assistant": (bool,),
+    "key": (str,),
+    "timeout": _NUMBER,
+}
 # Top-level sections other modules own; they validate their own content.
-SECTION_KEYS: set[str] = {"general", "provider", "format", "thresholds", "colors", "icons", "alerts"}
+SECTION_KEYS: set[str] = {"general", "provider", "format", "thresholds", "colors", "icons", "alerts", "share"}
 
 
 @dataclass(slots=True)
@@ -152,6 +168,13 @@ def validate(data: dict[str, Any]) -> list[str]:
     if not isinstance(alerts, dict):
         raise ConfigError("[alerts] must be a table")
     _check("alerts", alerts, ALERT_KEYS, warnings)
+    share = data.get("share", {})
+    if not isinstance(share, dict):
+        raise ConfigError("[share] must be a table")
+    if "password" in share:
+        warnings.append("share.password ignored: a password never goes in the config; "
+                        "set LLMETER_BAR_SHARE_PASSWORD or run `llmeter-bar login share`")
+    _check("share", {k: v for k, v in share.items() if k != "password"}, SHARE_KEYS, warnings)
     providers = data.get("provider", {})
     if not isinstance(providers, dict):
         raise ConfigError("[provider] must hold tables such as [provider.claude]")

@@ -56,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
         from llmeter_bar.fetch.worker import main as worker_main
 
         return worker_main(args[1:])
+    if args and args[0] == "_share-publish":
+        from llmeter_bar.share.hooks import main as share_main
+
+        return share_main(args[1:])
     if args and args[0] == "_alert":
         from llmeter_bar.alerts.notify import main as alert_main
 

@@ -43,6 +43,9 @@ def detect(config: Config) -> list[str]:
     found: list[str] = []
     for provider_id in registry.REGISTRY:
         try:
+            if config.provider_options(provider_id).get("source") == "share":
+                found.append(provider_id)  # shown from the broker, no credentials here (share/)
+                continue
             provider = registry.load(provider_id)
             if provider.credentials(config.settings_for(provider_id)) is not None:
                 found.append(provider_id)

@@ -171,9 +171,13 @@ def fetch_and_record(store: Store, instances: list[ProviderSettings]) -> dict[st
 
     if not instances:
         return {}
-    jobs = [(s, _load(s)) for s in instances]
-    outcomes = asyncio.run(_fetch_all(jobs))
-    report: dict[str, str] = {}
+    from llmeter_bar.share import hooks as share
+
+    # Fresh figures (or a 429 wait) from another machine on the same account:
+    # recorded instead of fetched. Remote-only instances always end there.
+    report: dict[str, str] = share.take(store, instances)
+    jobs = [(s, _load(s)) for s in instances if s.key not in report]
+    outcomes = asyncio.run(_fetch_all(jobs)) if jobs else []
     now = time.time()
     for (settings, provider), outcome in zip(jobs, outcomes):
         interval = effective_interval(provider, settings)
@@ -184,6 +188,7 @@ def fetch_and_record(store: Store, instances: list[ProviderSettings]) -> dict[st
         report[settings.key] = (
             f"{outcome.kind}: {outcome.message}" if isinstance(outcome, FetchError) else "ok"
         )
+    share.publish(store, [s for s, _ in jobs])  # for the other machines (never raises)
     from llmeter_bar.live import watchers
 
     watchers.notify()  # running watchers show the new records now (it never raises)
