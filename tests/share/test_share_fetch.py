@@ -27,3 +27,78 @@ def test_one_fetch_is_shared(tmp_path, broker, fake_server):
     (topic, message), = published.items()
     assert topic.startswith("llmeter/v1/") and topic.endswith("/vendor")
     assert message["machine"] == "laptop" and message["account"] is None
+
+
+def test_a_429_wait_is_shared(tmp_path, broker, fake_server):
+    fake_server.reply("/usage/vendor", {"error": "rate limited"}, status=429, headers={"Retry-After": "900"})
+    laptop = make_machine(tmp_path, "laptop", broker, fake_server.url)
+    desktop = make_machine(tmp_path, "desktop", broker, fake_server.url)
+    assert "rate_limit" in laptop.run("refresh").stdout
+    assert fake_server.hits["/usage/vendor"] == 1
+    out = desktop.run("refresh")
+    assert "rate_limit: waiting until" in out.stdout and "shared by laptop" in out.stdout, out
+    entry = desktop.json()
+    assert entry["error"]["kind"] == "rate_limit"
+    # The wait holds on the desktop too, even on demand: no request until it ends.
+    assert "rate limited for" in desktop.run("refresh").stdout
+    assert fake_server.hits["/usage/vendor"] == 1
+
+
+def test_remote_only_provider_without_credentials(tmp_path, broker, fake_server):
+    usage(fake_server, 17)
+    laptop = make_machine(tmp_path, "laptop", broker, fake_server.url)
+    server = make_machine(tmp_path, "ssh-host", broker, "http://127.0.0.1:9", logged_in=False,
+                          provider_extra='source = "share"')
+    before = server.run("refresh")
+    assert "no machine has shared it yet" in before.stdout, before
+    assert laptop.run("refresh").returncode == 0
+    out = server.run("refresh")
+    assert "ok (shared by laptop)" in out.stdout, out
+    entry = server.json()
+    assert entry["source"] == "share:laptop" and entry["windows"][0]["used_percent"] == 17
+    assert fake_server.hits["/usage/vendor"] == 1
+
+
+def test_remote_only_without_a_broker_says_so(tmp_path, fake_server):
+    from support import e2e
+
+    root = tmp_path / "m"
+    (root / "config").mkdir(parents=True)
+    (root / "config" / "config.toml").write_text(
+        '[general]\nproviders = ["claude"]\n[provider.claude]\nsource = "share"\n')
+    env = e2e.isolated_env(root)
+    out = e2e.run("refresh", env=env)
+    assert 'source = "share" needs a broker in [share]' in out.stdout
+    assert fake_server.hits == {}
+
+
+def test_a_fresh_local_fetch_is_not_retaken(tmp_path, broker, fake_server):
+    """On demand, a machine holding the newest figures fetches instead of taking its own."""
+    usage(fake_server, 5)
+    laptop = make_machine(tmp_path, "laptop", broker, fake_server.url)
+    laptop.run("refresh")
+    usage(fake_server, 6)
+    out = laptop.run("refresh")
+    assert "vendor: ok" in out.stdout and "shared" not in out.stdout
+    assert fake_server.hits["/usage/vendor"] == 2
+    assert records(mq.retained(broker)).popitem()[1]["windows"][0]["used_percent"] == 6
+
+
+def test_claims_keep_simultaneous_machines_to_one_request(tmp_path, broker, fake_server):
+    """Three machines due at the same moment: the claim lets one fetch."""
+    import threading
+
+    usage(fake_server, 33)
+    fake_server.replies["/usage/vendor"].delay = 0.5
+    machines = [make_machine(tmp_path, f"m{i}", broker, fake_server.url) for i in range(3)]
+    results: dict[str, str] = {}
+    threads = [threading.Thread(target=lambda m=m: results.__setitem__(m.name, m.run("refresh").stdout))
+               for m in machines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert fake_server.hits["/usage/vendor"] == 1, results
+    assert sum("shared by" in line for line in results.values()) == 2, results
+    for machine in machines:
+        assert machine.json()["windows"][0]["used_percent"] == 33
