@@ -9,7 +9,7 @@ import time
 
 from support import cli
 
-FORBIDDEN = ("aiohttp", "click", "llmeter_bar.providers.http", "llmeter_bar.refresh_worker", "asyncio", "subprocess")
+FORBIDDEN = ("aiohttp", "aiomqtt", "paho", "click", "llmeter_bar.providers.http", "llmeter_bar.refresh_worker", "asyncio", "subprocess")
 
 
 PROBE = """
