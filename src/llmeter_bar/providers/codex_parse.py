@@ -16,7 +16,16 @@ Readings chosen where published parsers disagree (each has a fixture test):
   ``reset_after_seconds``/``resets_in_seconds`` added to the *base* time: the
   fetch time for the API, the line's own timestamp for logs.
 * ``additional_rate_limits`` (e.g. Spark) and ``code_review_rate_limit``
-  become windows labelled ``<limit_name> 5h``; malformed entries are skipped.
+  become *side* windows labelled ``<limit_name> 5h``: listed, never the
+  headline (a model's own limit is not the account's); malformed entries are
+  skipped. A 30-day window (43200 min) is its own ``30d`` window.
+* ``rate_limit_reached_type`` (a string such as
+  ``workspace_member_credits_depleted`` or an object with ``type``/``kind``)
+  means the account is blocked, even when ``rate_limit`` is null (usage-based
+  workspaces): a ``blocked`` window at 100 % carries the reason.
+* ``rate_limit_reset_credits.available_count`` (banked resets) becomes an
+  extra; the companion ``/wham/rate-limit-reset-credits`` list adds the
+  earliest expiry (:func:`reset_credits`).
 * An enterprise/team monthly pool (``individual_limit``, at the root, in
   ``rate_limit`` or in ``spend_control``) becomes a ``Monthly`` window with
   absolute used/limit; its amounts are often strings.
@@ -34,15 +43,19 @@ import re
 from datetime import datetime
 from typing import Any, Mapping
 
+from dataclasses import dataclass, field
+
 from llmeter_bar.errors import FetchError
-from llmeter_bar.models import Credits, Window
+from llmeter_bar.models import Credits, Extra, Window
+from llmeter_bar.providers._drift import unknown_keys
 from llmeter_bar.providers._parse import (
     after_seconds, as_dict, as_list, duration_label, parse_time, to_float, to_int, to_str,
 )
 
 FIVE_HOURS = 5 * 3600
 SEVEN_DAYS = 7 * 86400
-_KNOWN = ((FIVE_HOURS, "five_hour", "5h"), (SEVEN_DAYS, "seven_day", "7d"))
+THIRTY_DAYS = 30 * 86400
+_KNOWN = ((FIVE_HOURS, "five_hour", "5h"), (SEVEN_DAYS, "seven_day", "7d"), (THIRTY_DAYS, "thirty_day", "30d"))
 _SLOT_DEFAULT = {"primary": 0, "secondary": 1}
 
 
@@ -74,7 +87,8 @@ def make_window(data: Any, wid: str, label: str, seconds: int | None, base: date
 
 
 def parse_block(
-    block: Any, base: datetime, prefix: str = "", name: str = "", fill: Mapping[str, Any] | None = None
+    block: Any, base: datetime, prefix: str = "", name: str = "", fill: Mapping[str, Any] | None = None,
+    side: bool = False,
 ) -> list[Window]:
     """The windows of one ``rate_limit``-like object, shortest first."""
     data = as_dict(block)
@@ -100,6 +114,7 @@ def parse_block(
             _, wid, label = free[0]
         window = make_window(raw, prefix + wid, f"{name} {label}".strip(), seconds, base)
         if window is not None:
+            window.side, window.scope = side, (name or None) if side else None
             taken[wid] = window
     return sorted(taken.values(), key=_sort_key)
 
@@ -149,10 +164,67 @@ def _header_fill(headers: Mapping[str, str] | None) -> dict[str, dict[str, Any]]
     return fill
 
 
-def parse_usage(
-    payload: Any, now: datetime, headers: Mapping[str, str] | None = None
-) -> tuple[list[Window], Credits | None, str | None]:
-    """(windows, credits, plan) of one ``wham/usage`` body; ``now`` anchors relative resets."""
+_WINDOW: dict[str, Any] = {"*": None}
+_BLOCK: dict[str, Any] = {"allowed": None, "limit_reached": None, "primary_window": _WINDOW,
+                          "secondary_window": _WINDOW, "primary": _WINDOW, "secondary": _WINDOW,
+                          "individual_limit": None}
+SHAPE: dict[str, Any] = {
+    "plan_type": None, "rate_limit": _BLOCK, "code_review_rate_limit": _BLOCK,
+    "additional_rate_limits": {"[]": {"limit_name": None, "metered_feature": None, "limit_id": None,
+                                      "rate_limit": _BLOCK}},
+    "credits": None, "spend_control": None, "individual_limit": None, "rate_limit_reached_type": None,
+    "rate_limit_reset_credits": None, "rate_limit_upsell": None, "promo": None, "referral_beacon": None,
+    "email": None, "user_id": None, "account_id": None,
+}
+
+
+@dataclass(slots=True)
+class CodexUsage:
+    windows: list[Window]
+    credits: Credits | None
+    plan: str | None
+    extras: list[Extra] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    reset_count: int | None = None  # banked resets the body announces
+
+
+def reached_reason(value: Any) -> str | None:
+    """The reason of ``rate_limit_reached_type``: a string, or an object's type/kind/name."""
+    text = to_str(value)
+    if text:
+        return text[:80]
+    data = as_dict(value)
+    for key in ("type", "kind", "name", "reason", "code"):
+        text = to_str(data.get(key))
+        if text:
+            return text[:80]
+    return "limit_reached" if data else None
+
+
+def blocked_window(reason: str) -> Window:
+    return Window(id="blocked", label=f"blocked ({reason})", used_percent=100.0, scope=reason)
+
+
+def credits_of(value: Any) -> Credits | None:
+    balance = to_float(as_dict(value).get("balance"))
+    return Credits(balance=balance, currency=None, label="credits") if balance is not None else None
+
+
+def reset_credits(payload: Any) -> Extra | None:
+    """Banked resets from ``/wham/rate-limit-reset-credits``: count and earliest expiry."""
+    data = as_dict(payload)
+    items = [as_dict(c) for c in as_list(data.get("credits")) if isinstance(c, dict)]
+    live = [c for c in items if to_str(c.get("status")) in (None, "available", "active", "granted")]
+    count = to_int(data.get("available_count"))
+    if count is None and not items:
+        return None
+    expiries = [t for t in (parse_time(c.get("expires_at")) for c in live) if t is not None]
+    return Extra(id="reset_credits", label="banked resets", value=float(len(live) if count is None else count),
+                 unit="count", expires_at=min(expiries) if expiries else None)
+
+
+def parse_body(payload: Any, now: datetime, headers: Mapping[str, str] | None = None) -> CodexUsage:
+    """Everything one ``wham/usage`` body says; ``now`` anchors relative resets."""
     if not isinstance(payload, dict):
         raise FetchError("parse", f"usage response is a {type(payload).__name__}, not an object")
     windows = parse_block(payload.get("rate_limit"), now, fill=_header_fill(headers))
@@ -164,17 +236,28 @@ def parse_usage(
             extras.append((name, entry.get("rate_limit")))
     for name, block in extras:
         try:
-            windows += parse_block(block, now, prefix=_slug(name) + ":", name=name)
+            windows += parse_block(block, now, prefix=_slug(name) + ":", name=name, side=True)
         except FetchError:
             continue  # a drifted side limit must not hide the main windows
     pool = _pool(payload, now)
     if pool is not None:
         windows.append(pool)
-    credits_data = as_dict(payload.get("credits"))
-    balance = to_float(credits_data.get("balance"))
-    credits = Credits(balance=balance, currency=None, label="credits") if balance is not None else None
+    reason = reached_reason(payload.get("rate_limit_reached_type"))
+    if reason is not None:
+        windows.insert(0, blocked_window(reason))
+    credits = credits_of(payload.get("credits"))
     plan = to_str(payload.get("plan_type"))
     plan = plan.lower() if plan else None
     if not windows and credits is None and plan is None:
         raise FetchError("parse", "usage response has no rate-limit windows, credits or plan")
-    return windows, credits, plan
+    count = to_int(as_dict(payload.get("rate_limit_reset_credits")).get("available_count"))
+    found = [Extra(id="reset_credits", label="banked resets", value=float(count), unit="count")] if count else []
+    return CodexUsage(windows, credits, plan, found, unknown_keys(payload, SHAPE), count)
+
+
+def parse_usage(
+    payload: Any, now: datetime, headers: Mapping[str, str] | None = None
+) -> tuple[list[Window], Credits | None, str | None]:
+    """(windows, credits, plan) of one ``wham/usage`` body; ``now`` anchors relative resets."""
+    usage = parse_body(payload, now, headers)
+    return usage.windows, usage.credits, usage.plan
