@@ -65,7 +65,7 @@ def make_machine(tmp: Path, name: str, broker: Broker, vendor_url: str, *, inter
     )
     extra = dict(env)
     if broker.password:
-        extra["LLMETER_BAR_SHARE_PASSWORD"] = broker.password
+        extra.setdefault("LLMETER_BAR_SHARE_PASSWORD", broker.password)
     return Machine(name, root, e2e.isolated_env(root, home, **extra))
 
 

@@ -4,6 +4,7 @@ with openssl, the password file with mosquitto_passwd)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -48,6 +49,8 @@ class Broker:
         self.proc: subprocess.Popen[bytes] | None = None
         lines = [f"listener {self.port} 127.0.0.1", "persistence false", "log_dest file " + str(folder / "mosquitto.log"),
                  "log_type error", "log_type warning", "log_type notice"]
+        if os.geteuid() == 0:
+            lines.append("user root")  # else it drops to "mosquitto", who cannot read the tmp dir
         if tls:
             self.ca, cert, key = make_certs(folder)
             lines += [f"cafile {self.ca}", f"certfile {cert}", f"keyfile {key}"]

@@ -2,7 +2,8 @@
 
 Every check returns :class:`Check` lines (area, name, ok/warn/error, message,
 hint). A check that raises becomes an error line of its own, so one broken
-corner never hides the others. Nothing here touches the network; ``fetch=True``
+corner never hides the others. Nothing here touches the network (but share.py's
+probe of a configured MQTT broker); ``fetch=True``
 does one foreground refresh (honouring 429 waits) before looking.
 May import every package below cli/; only cli/commands/doctor_cmd.py imports it.
 """
@@ -20,7 +21,7 @@ __all__ = ["Check", "Context", "Report", "guarded", "run"]
 
 
 def run(*, fetch: bool = False) -> Report:
-    from llmeter_bar.diagnose import files, hosts, providers
+    from llmeter_bar.diagnose import files, hosts, providers, share
     from llmeter_bar.models import utcnow
 
     report = Report()
@@ -37,6 +38,7 @@ def run(*, fetch: bool = False) -> Report:
             ctx.now = utcnow()
         for settings in ctx.instances:
             report.checks += guarded("providers", settings.key, lambda s=settings: providers.check(ctx, s, report))
+        report.checks += guarded("share", "broker", lambda: share.checks(ctx))
         report.checks += guarded("hosts", "PATH", lambda: hosts.checks(ctx))
     finally:
         if ctx.store is not None:

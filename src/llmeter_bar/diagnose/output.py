@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from llmeter_bar.diagnose.checks import Report
 
 TITLES = {"config": "Config", "cache": "Cache", "logs": "Log", "credentials": "Credential store",
-          "providers": "Providers", "hosts": "Hosts"}
+          "providers": "Providers", "share": "Sharing (MQTT)", "hosts": "Hosts"}
 NAME_WIDTH = 12  # fixed, so reports line up the same everywhere; longer names just push
 
 

@@ -43,7 +43,7 @@ def _tls(share: Share) -> ssl.SSLContext | None:
 
 def classify(exc: BaseException, share: Share) -> BrokerError:
     """One broker failure, in words a user can act on (never the password)."""
-    import aiomqtt
+    from aiomqtt.exceptions import MqttConnectError
 
     where = share.shown_url
     text = logs.redact(str(exc))
@@ -51,7 +51,7 @@ def classify(exc: BaseException, share: Share) -> BrokerError:
     if any(isinstance(e, ssl.SSLError) for e in chain) or "certificate" in text.lower() or "ssl" in text.lower():
         hint = f"check share.ca_file ({share.ca_file})" if share.ca_file else "set share.ca_file to the CA that signed the broker's certificate"
         return BrokerError("tls", f"TLS with {where} failed: {text}", hint)
-    if isinstance(exc, aiomqtt.MqttConnectError) or "not authori" in text.lower() or "bad user" in text.lower():
+    if isinstance(exc, MqttConnectError) or "not authori" in text.lower() or "bad user" in text.lower():
         return BrokerError("auth", f"{where} refused the login: {text}",
                            "check the user in share.broker and the password (LLMETER_BAR_SHARE_PASSWORD "
                            "or `llmeter-bar login share`)")

@@ -26,6 +26,7 @@ MAX_TEXT = 80
 CLOCK_SLACK = 120.0  # a record "from the future" beyond this is refused
 MAX_WAIT = 3600.0  # a shared 429 wait never holds longer than our own back-off cap
 MAX_CLAIM = 60.0
+_MACHINE = re.compile(r"[^A-Za-z0-9_.\-]+")  # as settings.machine_name: it ends up in "share:<machine>"
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 
 
@@ -131,7 +132,7 @@ def parse_record(payload: bytes, provider_id: str, now: float | None = None) -> 
     data = _object(payload)
     if data.get("id") != provider_id:
         raise Refused(f"a record of {text(str(data.get('id')), 40)!r}, not {provider_id!r}")
-    machine = text(data.get("machine"), 64)
+    machine = _MACHINE.sub("-", text(data.get("machine"), 64) or "").strip("-.")
     if not machine:
         raise Refused("no machine")
     try:
