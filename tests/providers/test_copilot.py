@@ -92,6 +92,15 @@ def test_every_payload_parses_as_expected(name: str) -> None:
         _check_bucket(_win(result, other["id"]), other)
     if exp.get("resets_at"):
         assert all(w.resets_at == _utc(exp["resets_at"]) for w in result.windows)
+    if "ai_credits" in exp:
+        (extra,) = [e for e in result.extras if e.id == "ai_credits"]
+        assert (extra.value, extra.limit, extra.unit, extra.note) == (
+            exp["ai_credits"]["value"], exp["ai_credits"]["limit"], "credits", exp["ai_credits"]["note"])
+    premium = exp.get("premium")
+    if isinstance(premium, dict) and "label" in premium:
+        assert _win(result, "premium").label == premium["label"]
+    if isinstance(premium, dict) and premium.get("unlimited") is False:
+        assert not _win(result, "premium").unlimited
     if "extra_usage" in exp:
         if exp["extra_usage"] is None:
             assert result.credits is None
@@ -290,3 +299,24 @@ def test_module_import_stays_cheap() -> None:
             "print('aiohttp' in sys.modules, 'llmeter_bar.providers.http' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_over_quota_by_one_is_100_percent_not_unlimited_in_the_bar() -> None:
+    from render.helpers import run
+
+    result = _parse("copilot_remaining_minus_one_over_quota_float_noise")
+    assert run("plain", [result]).text.startswith("Copilot 100%")
+    assert not _win(result, "premium").unlimited
+
+
+def test_org_seat_credits_used_are_listed_in_long_and_json() -> None:
+    import json as _json
+
+    from render.helpers import run
+
+    result = _parse("openusage_issue1094_org_seat_credits_used")
+    (extra,) = result.extras
+    assert (extra.value, extra.note) == (2111, "$21.11")
+    assert "AI credits used: 2111 credits · $21.11" in run("plain", [result], long=True).text
+    doc = _json.loads(run("json", [result]).text)["providers"][0]
+    assert doc["extras"][0]["id"] == "ai_credits" and doc["extras"][0]["value"] == 2111

@@ -7,11 +7,19 @@ Readings chosen where published parsers disagree (tests pin each one):
 * ``percent_remaining`` is the REMAINING share; it may be a string and goes
   negative in overage. Used counts are ``entitlement - remaining``; over quota
   the window keeps ``used > limit`` while ``used_percent`` saturates at 100.
-* ``unlimited: true`` or the ``-1`` sentinel: the premium bucket becomes an
-  unlimited window (never 0%), even on a zero-entitlement org placeholder
-  (openusage drops that row; an "unlimited" marker says more than nothing).
+* Only ``unlimited: true`` or an entitlement of ``-1`` mean unlimited: the
+  premium bucket becomes an unlimited window (never 0%), even on a
+  zero-entitlement org placeholder. ``remaining: -1`` with a positive
+  entitlement and ``unlimited: false`` is one request *over* quota (with a
+  negative ``percent_remaining`` carrying float noise): 100 %, not unlimited.
   Unlimited chat/completions are skipped: they are unlimited on every paid plan.
-* A zero-entitlement bucket that is not unlimited is no quota, not 100% used.
+* AI credits (since 2026-06-01; 1 credit = $0.01) replaced premium requests:
+  a ``token_based_billing`` premium bucket is labelled ``AI credits``. Org
+  seats report entitlement 0 plus ``credits_used``: that is shown as an extra
+  "AI credits used" (of the entitlement when one is known, with its dollar
+  value) instead of dropping the bucket.
+* A zero-entitlement bucket that is not unlimited and has no ``credits_used``
+  is no quota, not 100% used.
 * Legacy free shape (``limited_user_quotas`` = remaining, ``monthly_quotas``
   = totals) is read only when no snapshot gave a window.
 * ``overage_count`` > 0 is reported as credits labelled "overage requests"
@@ -28,8 +36,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from llmeter_bar.errors import FetchError
-from llmeter_bar.models import Credits, ProviderResult, Window, utcnow
+from llmeter_bar.models import Credits, Extra, ProviderResult, Window, utcnow
 from llmeter_bar.providers import copilot_creds
+from llmeter_bar.providers._drift import unknown_keys
 from llmeter_bar.providers._parse import as_dict, parse_time, to_float, to_str
 from llmeter_bar.providers.base import CredentialInfo, Provider, ProviderSettings
 
@@ -41,16 +50,43 @@ PLUGIN_VERSION = "copilot-chat/0.26.7"
 _LABELS = {"premium_interactions": "Premium", "chat": "Chat", "completions": "Completions"}
 _IDS = {"premium_interactions": "premium"}
 _KNOWN = ("login", "copilot_plan", "access_type_sku", "quota_snapshots", "limited_user_quotas", "monthly_quotas")
+CREDIT_USD = 0.01  # one AI credit, since 2026-06-01
+_BUCKET: dict[str, Any] = {"*": None}
+SHAPE: dict[str, Any] = {
+    "login": None, "copilot_plan": None, "access_type_sku": None, "limited_user_quotas": None,
+    "monthly_quotas": None, "quota_reset_date": None, "quota_reset_date_utc": None, "limited_user_reset_date": None,
+    "quota_snapshots": {"*": {k: None for k in (
+        "entitlement", "remaining", "percent_remaining", "unlimited", "overage_count", "overage_permitted",
+        "quota_id", "quota_remaining", "quota_reset_at", "timestamp_utc", "token_based_billing", "credits_used",
+        "credits_entitlement", "has_quota")}},
+    "token_based_billing": None, "analytics_tracking_id": None, "assigned_date": None, "can_signup_for_limited": None,
+    "chat_enabled": None, "codesearch": None, "organization_login_list": None, "organization_list": None,
+    "endpoints": None, "is_mcp_enabled": None, "restricted_telemetry": None, "can_upgrade": None,
+}
 
 
-def _bucket_window(key: str, bucket: dict[str, Any], reset: datetime | None) -> Window | None:
+def _credits_extra(bucket: dict[str, Any], reset: datetime | None) -> Extra | None:
+    """AI credits used on a seat whose bucket carries no usable share (org seats)."""
+    used = to_float(bucket.get("credits_used"))
+    if used is None or used <= 0:
+        return None
+    entitlement = to_float(bucket.get("credits_entitlement", bucket.get("entitlement")))
+    limit = entitlement if entitlement is not None and entitlement > 0 else None
+    return Extra(id="ai_credits", label="AI credits used", value=used, unit="credits", limit=limit,
+                 expires_at=None, note=f"${used * CREDIT_USD:,.2f}")
+
+
+def _bucket_window(key: str, bucket: dict[str, Any], reset: datetime | None,
+                   credits_billing: bool = False) -> Window | None:
     wid, label = _IDS.get(key, key), _LABELS.get(key, key.replace("_", " ").title())
+    if key == "premium_interactions" and (credits_billing or bucket.get("token_based_billing") is True):
+        label = "AI credits"
     entitlement = to_float(bucket.get("entitlement"))
     remaining = to_float(bucket.get("remaining"))
     percent_left = to_float(bucket.get("percent_remaining"))
     # A per-bucket epoch reset wins; 0 means "not set", never 1970.
     reset = parse_time(bucket.get("quota_reset_at")) or reset
-    if bucket.get("unlimited") is True or entitlement == -1 or remaining == -1:
+    if bucket.get("unlimited") is True or entitlement == -1:
         if key != "premium_interactions":
             return None
         credits_used = to_float(bucket.get("credits_used"))
@@ -60,6 +96,8 @@ def _bucket_window(key: str, bucket: dict[str, Any], reset: datetime | None) -> 
     used = entitlement - remaining if entitlement is not None and remaining is not None else None
     if percent_left is None and used is not None and entitlement:
         percent_left = (remaining or 0.0) / entitlement * 100.0
+    if remaining is not None and remaining < 0:
+        percent_left = min(percent_left if percent_left is not None else 0.0, 0.0)  # over quota, whatever the noise
     if percent_left is None:
         return None  # only a remaining count: the share is unknown, not 0
     return Window(wid, label, 100.0 - percent_left, resets_at=reset, used=used, limit=entitlement)
@@ -124,15 +162,22 @@ class Copilot(Provider):
         snapshots = as_dict(payload.get("quota_snapshots"))
         # Premium first: bars show the first window when space is short.
         order = [k for k in _LABELS if k in snapshots] + [k for k in snapshots if k not in _LABELS]
-        windows = [w for k in order if (w := _bucket_window(k, as_dict(snapshots[k]), reset))]
+        billing = payload.get("token_based_billing") is True
+        windows = [w for k in order if (w := _bucket_window(k, as_dict(snapshots[k]), reset, billing))]
         if not windows:
             windows = _legacy_windows(payload, reset)
         premium = as_dict(snapshots.get("premium_interactions"))
         overage = to_float(premium.get("overage_count"))
         credits = Credits(overage, currency=None, label="overage requests") if overage and overage > 0 else None
+        premium_window = next((w for w in windows if w.id == "premium"), None)
+        extras = []
+        if premium_window is None or premium_window.unlimited:
+            found = _credits_extra(premium, reset)
+            extras = [found] if found is not None else []
         return self.result(
-            settings, windows=windows, credits=credits, plan=_plan(payload),
+            settings, windows=windows, credits=credits, plan=_plan(payload), extras=extras,
             account=to_str(payload.get("login")), source="api", fetched_at=now or utcnow(),
+            unknown_fields=unknown_keys(payload, SHAPE),
         )
 
 
