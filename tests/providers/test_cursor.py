@@ -64,6 +64,11 @@ def test_usage_summary_payloads(name: str) -> None:
             assert win[wid].used_percent == _pct(exp[key])
     if exp.get("exhausted") == "api pool":
         assert win["api"].used_percent == 100 and win["auto"].used_percent < 100
+    if "headline" in exp:
+        from llmeter_bar.render.common import pick_windows
+
+        (shown,) = pick_windows(result, "auto")
+        assert shown.used_percent == pytest.approx(exp["headline"]) and shown.id != "plan"
     if "worst_percent" in exp:
         assert max(w.used_percent for w in result.windows) == _pct(exp["worst_percent"])
     if "plan_used_usd" in exp:
@@ -275,3 +280,11 @@ def test_module_import_stays_cheap() -> None:
             "print('aiohttp' in sys.modules, 'sqlite3' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_request_allowance_resets_a_calendar_month_after_start_of_month() -> None:
+    window = cursor_parse.parse_requests({"startOfMonth": "2026-01-31T08:00:00.000Z",
+                                          "gpt-4": {"numRequests": 10, "maxRequestUsage": 500}})
+    assert window is not None and window.resets_at == _utc("2026-02-28T08:00:00Z")
+    usage = load_fixture("cursor", "openusage_live_enterprise_api_usage_requests")["payload"]
+    assert cursor_parse.parse_requests(usage).resets_at == _utc("2026-08-01T00:00:00Z")

@@ -16,6 +16,7 @@ from llmeter_bar.errors import FetchError
 from llmeter_bar.models import ProviderResult, utcnow
 from llmeter_bar.providers import cursor_auth, cursor_parse
 from llmeter_bar.providers._parse import as_dict, parse_time, to_str
+from llmeter_bar.providers._drift import unknown_keys
 from llmeter_bar.providers.base import CredentialInfo, Provider, ProviderSettings
 
 if TYPE_CHECKING:
@@ -87,7 +88,8 @@ class Cursor(Provider):
         extra, cost = cursor_parse.on_demand(summary, end, seconds)
         requests = cursor_parse.parse_requests(data.get("usage")) if combined else None
         if requests:
-            requests.resets_at, requests.window_seconds = end, seconds
+            if requests.resets_at is None:  # no startOfMonth: the billing cycle is the best guess
+                requests.resets_at, requests.window_seconds = end, seconds
             windows.insert(0, requests)
         windows += extra
         plan = _plan_name(to_str(summary.get("membershipType")))
@@ -95,7 +97,16 @@ class Cursor(Provider):
             raise FetchError("parse", "Cursor usage summary holds neither a plan nor usage figures")
         return self.result(settings, windows=windows, cost=cost, plan=plan,
                            account=to_str(as_dict(data.get("me")).get("email")),
-                           source="api", fetched_at=now or utcnow())
+                           source="api", fetched_at=now or utcnow(), unknown_fields=unknown_keys(summary, SHAPE))
+
+
+_PLAN: dict[str, Any] = {k: None for k in (
+    "enabled", "used", "limit", "remaining", "breakdown", "autoPercentUsed", "apiPercentUsed", "totalPercentUsed")}
+SHAPE: dict[str, Any] = {
+    "billingCycleStart": None, "billingCycleEnd": None, "membershipType": None, "limitType": None,
+    "isUnlimited": None, "autoModelSelectedDisplayMessage": None, "namedModelSelectedDisplayMessage": None,
+    "individualUsage": {"plan": _PLAN, "onDemand": None, "overall": None}, "teamUsage": None,
+}
 
 
 def _plan_name(membership: str | None) -> str | None:

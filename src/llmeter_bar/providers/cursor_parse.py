@@ -11,8 +11,14 @@ Readings chosen where published parsers disagree (tests pin each one):
   (``autoPercentUsed``/``apiPercentUsed``) become windows "auto" and "api".
   Over-allowance percents saturate at 100 in ``used_percent`` (the model
   clamps); the dollar ``used > limit`` keeps overage visible where given.
+* Since mid-2026 usage has two pools: ``autoPercentUsed`` (Cursor models) and
+  ``apiPercentUsed`` (other models). Both are windows and the most-used one
+  is the headline; the blended ``totalPercentUsed`` (and a dollar ratio, which
+  counts free bonus spend) hides the pool running out, so next to the pools
+  the ``Plan`` window is a side window, listed but never the headline.
 * A request-based allowance from ``/api/usage`` (``maxRequestUsage``) comes
-  first, as the plan that actually limits the user.
+  first, as the plan that actually limits the user; it resets one calendar
+  month after ``startOfMonth``.
 * On-demand spend: ``max(used, limit - remaining)`` (counters disagree in the
   wild); the individual budget is the cost, the team budget only without one.
 """
@@ -46,16 +52,31 @@ def _ratio_window(wid: str, label: str, block: dict[str, Any], reset: datetime |
                   used=_dollars(used), limit=_dollars(limit))
 
 
+def add_month(start: datetime) -> datetime:
+    """The same day and time one calendar month later (clamped to the month's end)."""
+    year, month = (start.year + 1, 1) if start.month == 12 else (start.year, start.month + 1)
+    for day in (start.day, 30, 29, 28):
+        try:
+            return start.replace(year=year, month=month, day=day)
+        except ValueError:
+            continue
+    return start
+
+
 def parse_requests(payload: Any) -> Window | None:
     """The request-based allowance of ``/api/usage``; None on usage-based plans."""
     data = as_dict(payload)
+    start = parse_time(data.get("startOfMonth"))
     models = [data.get("gpt-4")] + [v for k, v in data.items() if k != "gpt-4"]
     for block in map(as_dict, models):
         limit = to_float(block.get("maxRequestUsage"))
         if limit and limit > 0:
             used = to_float(block.get("numRequestsTotal"))
             used = used if used is not None else to_float(block.get("numRequests")) or 0.0
-            return Window("requests", "Requests", used / limit * 100.0, used=used, limit=limit)
+            resets = add_month(start) if start else None
+            seconds = int((resets - start).total_seconds()) if start and resets else None
+            return Window("requests", "Requests", used / limit * 100.0, resets_at=resets, window_seconds=seconds,
+                          used=used, limit=limit)
     return None
 
 
@@ -81,6 +102,10 @@ def plan_windows(summary: dict[str, Any], reset: datetime | None, seconds: int |
     for key, label in (("auto", "Auto"), ("api", "API")):
         if pools[key] is not None:
             windows.append(Window(key, label, pools[key], resets_at=reset, window_seconds=seconds))
+    if pools["auto"] is not None or pools["api"] is not None:
+        for window in windows:
+            if window.id == "plan":
+                window.side = True  # the blend never drives the bar next to its pools
     team = as_dict(summary.get("teamUsage"))
     if (pooled := _ratio_window("team_pool", "Team pool", as_dict(team.get("pooled")), reset, seconds)):
         windows.append(pooled)
