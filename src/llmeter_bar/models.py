@@ -64,6 +64,11 @@ class Window:
     # A side window (e.g. one model's own limit) is listed but never picked as the
     # headline while an account-wide window exists.
     side: bool = False
+    # Derived at view time (insight/), never stored with the record: the used
+    # percent this window is on pace to reach by its reset (100 when it runs out
+    # first) and when (the run-out time, or the reset).
+    projected_percent: float | None = None
+    projected_at: datetime | None = None
 
     def __post_init__(self) -> None:
         self.used_percent = clamp_percent(self.used_percent)
@@ -228,6 +233,25 @@ class ErrorInfo:
 
 
 @dataclass(slots=True)
+class CycleSummary:
+    """Finished cycles of one window over the last ``days`` (store/cycles.py), derived at view time."""
+
+    window: str
+    label: str
+    days: int
+    finished: int  # cycles that ended in those days
+    hits: int  # of which reached 100 % (or a 429 at the alert level)
+    ends: list[float] = field(default_factory=list)  # used % at the last resets, oldest first
+    window_seconds: int | None = None
+    total_hit: int = 0  # since the first cycle recorded (monotonic: Prometheus counters)
+    total_under: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"window": self.window, "label": self.label, "days": self.days, "finished": self.finished,
+                "hits": self.hits, "recent_end_percent": [round(v, 2) for v in self.ends]}
+
+
+@dataclass(slots=True)
 class ProviderResult:
     """Everything known about one provider instance at one moment."""
 
@@ -248,6 +272,9 @@ class ProviderResult:
     # Names (never values) of keys in the reply the parser did not understand:
     # early warning of an upstream change (see providers/_drift.py).
     unknown_fields: list[str] = field(default_factory=list)
+    # View-time values (store/state.py, insight/), not part of the stored record:
+    interval: float | None = None  # seconds between fetches; silence is judged against it
+    cycles: list[CycleSummary] = field(default_factory=list)
 
     @property
     def key(self) -> str:

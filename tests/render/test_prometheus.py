@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from llmeter_bar.config import Config
-from llmeter_bar.models import Cost, Credits, ErrorInfo, ProviderResult, Window
+from llmeter_bar.models import Cost, Credits, CycleSummary, ErrorInfo, ProviderResult, Window
 from llmeter_bar.render.base import RenderContext
 from llmeter_bar.render.prometheus import PrometheusRenderer
 from support import cli
@@ -32,6 +32,8 @@ def fixture_results() -> list[ProviderResult]:
             id="claude", name="Claude", plan="max", account="me@example.com", fetched_at=NOW - timedelta(seconds=95),
             windows=[Window("five_hour", "5h", 42.5, NOW + timedelta(hours=2), 18000),
                      Window("seven_day", "7d", 61.0, None, 604800)],
+            interval=300.0,
+            cycles=[CycleSummary("five_hour", "5h", 30, 40, 12, [80.0, 100.0, 97.5], 18000, 15, 70)],
         ),
         ProviderResult(
             id="codex", name="Codex", instance="work", status="stale", fetched_at=NOW - timedelta(hours=1),
@@ -65,6 +67,14 @@ llmeter_stale{provider="gemini",account="default"} 0
 llmeter_data_age_seconds{provider="claude",account="default"} 95
 llmeter_data_age_seconds{provider="codex",account="work"} 3600
 llmeter_data_age_seconds{provider="openrouter",account="default"} 10
+# HELP llmeter_last_success_timestamp_seconds When figures were last fetched with success, as a Unix time.
+# TYPE llmeter_last_success_timestamp_seconds gauge
+llmeter_last_success_timestamp_seconds{provider="claude",account="default"} 1795341505
+llmeter_last_success_timestamp_seconds{provider="codex",account="work"} 1795338000
+llmeter_last_success_timestamp_seconds{provider="openrouter",account="default"} 1795341590
+# HELP llmeter_refresh_interval_seconds Seconds between fetches of this provider.
+# TYPE llmeter_refresh_interval_seconds gauge
+llmeter_refresh_interval_seconds{provider="claude",account="default"} 300
 # HELP llmeter_window_used_percent Used share of a rate-limit window, 0-100.
 # TYPE llmeter_window_used_percent gauge
 llmeter_window_used_percent{provider="claude",account="default",window="five_hour"} 42.5
@@ -74,6 +84,14 @@ llmeter_window_used_percent{provider="codex",account="work",window="five_hour"} 
 # TYPE llmeter_window_resets_at_seconds gauge
 llmeter_window_resets_at_seconds{provider="claude",account="default",window="five_hour"} 1795348800
 llmeter_window_resets_at_seconds{provider="codex",account="work",window="five_hour"} 1795343400
+# HELP llmeter_window_projected_percent Used share the window is on pace to reach by its reset, 0-100.
+# TYPE llmeter_window_projected_percent gauge
+llmeter_window_projected_percent{provider="claude",account="default",window="five_hour"} 70.83
+llmeter_window_projected_percent{provider="codex",account="work",window="five_hour"} 18.89
+# HELP llmeter_window_cycles_total Finished window cycles, by whether they hit the limit (hit) or not (under).
+# TYPE llmeter_window_cycles_total counter
+llmeter_window_cycles_total{provider="claude",account="default",window="five_hour",outcome="hit"} 15
+llmeter_window_cycles_total{provider="claude",account="default",window="five_hour",outcome="under"} 70
 # HELP llmeter_cost_used Money spent in the period named by the cost label.
 # TYPE llmeter_cost_used gauge
 llmeter_cost_used{provider="openrouter",account="default",cost="month",unit="USD"} 12.34
@@ -105,7 +123,9 @@ def test_exact_text_for_a_fixture_set():
 
 def test_fixture_text_parses_and_every_family_has_help_and_type():
     families = parse(render(fixture_results()))
-    assert all(f.type == "gauge" and f.help for f in families.values())
+    assert all(f.help for f in families.values())
+    assert {name for name, f in families.items() if f.type != "gauge"} == {"llmeter_window_cycles_total"}
+    assert families["llmeter_window_cycles_total"].type == "counter"
     (claude_5h, *_) = families["llmeter_window_used_percent"].samples
     assert claude_5h == ({"provider": "claude", "account": "default", "window": "five_hour"}, 42.5)
     assert "me@example.com" not in render(fixture_results())

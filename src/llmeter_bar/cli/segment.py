@@ -158,14 +158,17 @@ def render_once(
             show_account=opts.show_account or bool(config.general.get("show_account")),
             demo=opts.demo,
             stdin_payload=payload,
-            history=_history(opts, store, results),
+            history=_history(opts, store, results, config),
         )
+        _annotate(opts, store, results, ctx)
         rendered = renderer.render(results, ctx)
         cacheable = argv is not None and config_ok and horizon and not renderer.reads_stdin and renderer.cacheable
         if cacheable and store is not None and generation is not None and not (opts.wait or opts.demo or opts.debug):
             now = ctx.now.timestamp()
             lines = []
             for start, end in fastpath.slices(now, gathered_at + min(content or horizon) - now):
+                if lines:
+                    _annotate(opts, None, results, replace(ctx, now=_utc(start)))
                 later = rendered if not lines else renderer.render(results, replace(ctx, now=_utc(start)))
                 lines.append((start, end, later.exit_code, later.text))
             fastpath.remember(store, argv, lines, tty, generation, due=gathered_at + min(horizon))
@@ -185,10 +188,37 @@ def _config_problem(message: str) -> ProviderResult:
     return config_error(message)
 
 
-def _history(opts: ShowOptions, store: Store | None, results: list[ProviderResult]) -> dict[str, Any]:
-    """History for the views that draw sparklines (waybar tooltip, plain --long); never
-    loaded by the other formats, and never on the output-cache hit path (entry.py)."""
-    if store is None or opts.demo or not (opts.format == "waybar" or (opts.format == "plain" and opts.long)):
+_FULL_VIEWS = ("waybar", "json", "prometheus")  # tooltip, scripts, metrics: every figure, history included
+
+
+def wants_history(opts: ShowOptions, config: Config) -> bool:
+    """Whether this view shows what needs the recorded history: sparklines, the
+    projection at reset, finished cycles. The one-line bar formats need it only
+    when their format uses ``{projected}``/``{unused}`` or a ``surplus`` threshold
+    is set (the level comes from the projection)."""
+    if opts.demo:
+        return False
+    if opts.format in _FULL_VIEWS or (opts.format == "plain" and opts.long):
+        return True
+    return _mentions(config.data.get("format"), ("{projected", "{unused")) or _mentions(
+        config.data.get("thresholds"), ("surplus",), keys=True)
+
+
+def _mentions(node: Any, words: tuple[str, ...], keys: bool = False) -> bool:
+    if isinstance(node, str):
+        return not keys and any(w in node for w in words)
+    if isinstance(node, dict):
+        return any((keys and k in words) or _mentions(v, words, keys) for k, v in node.items())
+    if isinstance(node, list):
+        return any(_mentions(v, words, keys) for v in node)
+    return False
+
+
+def _history(opts: ShowOptions, store: Store | None, results: list[ProviderResult],
+             config: Config | None = None) -> dict[str, Any]:
+    """History for the views that need it (see ``wants_history``); never loaded by
+    the others, and never on the output-cache hit path (entry.py)."""
+    if store is None or config is None or not wants_history(opts, config):
         return {}
     try:
         from llmeter_bar.store import history
@@ -197,6 +227,22 @@ def _history(opts: ShowOptions, store: Store | None, results: list[ProviderResul
     except Exception:
         logs.exception("history unreadable")
         return {}
+
+
+def _annotate(opts: ShowOptions, store: Store | None, results: list[ProviderResult], ctx: Any) -> None:
+    """Projections on every view (from the history when loaded); the finished
+    cycles only on the views that show them (they are read from ``store``)."""
+    try:
+        from llmeter_bar.insight.annotate import annotate
+
+        cycles = None
+        if store is not None and not opts.demo and (opts.format in _FULL_VIEWS or opts.long):
+            from llmeter_bar.store import cycles as cycles_mod
+
+            cycles = cycles_mod.load_many(store, [r.key for r in results])
+        annotate(results, ctx.now, ctx.history, cycles)
+    except Exception:
+        logs.exception("projections not computed")
 
 
 def isatty(stream: IO[str]) -> bool:

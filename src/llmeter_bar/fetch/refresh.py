@@ -94,7 +94,7 @@ def record_outcome(
         previous = dict(record)
         if not isinstance(outcome, FetchError) and _figures_vanished(record.get("result"), outcome):
             outcome = FetchError("parse", "the response no longer carries usage figures (unexpected shape)")
-        record.update(attempt_at=now, stale_after=stale_after)
+        record.update(attempt_at=now, stale_after=stale_after, interval=interval)
         if isinstance(outcome, FetchError):
             record.update(error_at=now, unconfigured=isinstance(outcome, NotConfigured))
             not_before = 0.0

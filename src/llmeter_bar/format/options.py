@@ -7,7 +7,7 @@ Lookup order for an option of host H and provider P (``claude`` or
       >  the built-in default of host H  >  the built-in default
 
 ``[colors]`` maps a level (ok, warn, crit, stale, error, loading,
-unconfigured) to ``#rrggbb``, or to ``""`` for the host's own colour.
+unconfigured, surplus) to ``#rrggbb``, or to ``""`` for the host's own colour.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ HOST_DEFAULTS: dict[str, dict[str, Any]] = {
     },
     "starship": {"color": False},  # starship styles the module itself
 }
-LEVEL_NAMES = ("ok", "warn", "crit", "stale", "error", "loading", "unconfigured")
+LEVEL_NAMES = ("ok", "warn", "crit", "stale", "error", "loading", "unconfigured", "surplus")
 DEFAULT_COLORS: dict[str, str] = {
     "ok": "#98c379",
     "warn": "#e5c07b",
@@ -73,6 +73,7 @@ DEFAULT_COLORS: dict[str, str] = {
     "error": "#e06c75",
     "loading": "#7f848e",
     "unconfigured": "#7f848e",
+    "surplus": "#61afef",  # only with a [thresholds] surplus level: quota on pace to go unused
 }
 _HEX = frozenset("0123456789abcdefABCDEF")
 

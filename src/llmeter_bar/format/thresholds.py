@@ -6,6 +6,7 @@ Config (``[thresholds]``, overridable per provider in
     warn = 70          # level "warn" from 70 %
     crit = 90          # level "crit" from 90 %
     hidden = 20        # omit the provider from bars while below 20 %
+    surplus = 50       # level "surplus" for an ok window on pace to end at or below 50 %
 
 or the explicit ordered form, where each step applies from ``at`` upwards::
 
@@ -39,6 +40,10 @@ class Step:
 class Thresholds:
     steps: tuple[Step, ...]
     hide_below: float | None = None  # the ``hidden = N`` shorthand
+    surplus: float | None = None  # projected used % at or below which an ok window is "surplus"
+
+    def is_surplus(self, projected: float | None) -> bool:
+        return self.surplus is not None and projected is not None and projected <= self.surplus
 
     def classify(self, value: float | None) -> tuple[str, bool]:
         """(level, hidden) for a value; no value (e.g. spend without a budget) is ok."""
@@ -85,11 +90,23 @@ def _steps(where: str, items: Any) -> tuple[Step, ...]:
 
 def parse(section: dict[str, Any], where: str = "thresholds", base: Thresholds = DEFAULT) -> Thresholds:
     """Build thresholds from one config table; keys it does not set keep ``base``."""
+    from dataclasses import replace
+
+    surplus = base.surplus
+    if "surplus" in section:
+        surplus = _number(f"{where}.surplus", section["surplus"])
+        if not 0 <= surplus <= 100:
+            raise ConfigError(f"{where}.surplus must be between 0 and 100, got {surplus:g}")
+    found = _levels(section, where, base)
+    return found if found.surplus == surplus else replace(found, surplus=surplus)
+
+
+def _levels(section: dict[str, Any], where: str, base: Thresholds) -> Thresholds:
     if "steps" in section:
         clash = [k for k in _SHORTHAND if k in section]
         if clash:
             raise ConfigError(f"{where}: use either steps or {clash[0]}, not both")
-        return Thresholds(_steps(f"{where}.steps", section["steps"]))
+        return Thresholds(_steps(f"{where}.steps", section["steps"]), surplus=base.surplus)
     if not any(k in section for k in _SHORTHAND):
         return base
     warn = crit = None
@@ -110,7 +127,7 @@ def parse(section: dict[str, Any], where: str = "thresholds", base: Thresholds =
         steps.append(Step(warn, "warn"))
     if crit is not None:
         steps.append(Step(crit, "crit"))
-    return Thresholds(tuple(sorted(steps, key=lambda s: s.at)), hide_below)
+    return Thresholds(tuple(sorted(steps, key=lambda s: s.at)), hide_below, base.surplus)
 
 
 def for_provider(data: dict[str, Any], key: str) -> Thresholds:
@@ -118,9 +135,10 @@ def for_provider(data: dict[str, Any], key: str) -> Thresholds:
     if not isinstance(data, dict):
         raise ConfigError("[thresholds] must be a table")
     top = {k: v for k, v in data.items() if k != "provider"}
-    unknown = set(top) - {"steps", *_SHORTHAND}
+    unknown = set(top) - {"steps", "surplus", *_SHORTHAND}
     if unknown:
-        raise ConfigError(f"thresholds: unknown key '{sorted(unknown)[0]}' (expected warn, crit, hidden, steps)")
+        raise ConfigError(
+            f"thresholds: unknown key '{sorted(unknown)[0]}' (expected warn, crit, hidden, surplus, steps)")
     result = parse(top)
     providers = data.get("provider", {})
     if not isinstance(providers, dict):

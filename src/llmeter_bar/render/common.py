@@ -15,6 +15,8 @@ output-class split). Placeholders, all strings, empty when unknown:
 ``reset``       ``reset_in`` or ``reset_at`` per the ``reset`` option
 ``reset_in``    countdown ``2h13m``; ``reset_at``: clock ``14:05``/``Mon 09:00``
 ``pace``        ``+12%`` ahead / ``-5%`` behind; ``eta``: ``runs out 16:40``
+``projected``   used % the window is on pace to reach by its reset (``29%``)
+``unused``      what that leaves unused (``71%``), empty when it runs out
 ``cost``        spend ``$12.34``; ``limit``: budget; ``budget_used``: ``25%``
 ``credits``     prepaid balance; ``plan``, ``source``, ``account`` (opt-in)
 ``age``         data age ``2m``; ``stale``: ``~`` when stale; ``level``
@@ -34,10 +36,12 @@ from llmeter_bar.format import time as ftime
 from llmeter_bar.render.base import Rendered, RenderContext, Renderer
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from llmeter_bar.models import ProviderResult, Window
 
 PLACEHOLDERS = frozenset(
-    "name icon instance tag value used remaining window gauge reset reset_in reset_at pace eta "
+    "name icon instance tag value used remaining window gauge reset reset_in reset_at pace eta projected unused "
     "cost limit budget_used credits plan source account age stale level error message".split()
 )
 # C0/C1 controls (newline, ESC, ...), line/paragraph separators, bidi overrides:
@@ -46,7 +50,9 @@ PLACEHOLDERS = frozenset(
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
 _INVALID = re.compile("[\ud800-\udfff\ufffe\uffff]")
 # Display-level severity, used for a bar's overall class/colour.
-RANK = {"crit": 6, "error": 5, "warn": 4, "stale": 3, "ok": 2, "loading": 1, "unconfigured": 0}
+# ``surplus`` (an ok window on pace to leave much unused) ranks below ok: one
+# window going well does not recolour a bar that another keeps busy.
+RANK = {"crit": 7, "error": 6, "warn": 5, "stale": 4, "ok": 3, "surplus": 2, "loading": 1, "unconfigured": 0}
 
 
 def clean(text: Any) -> str:
@@ -134,6 +140,16 @@ def values(result: ProviderResult, window: Window | None, ctx: RenderContext, op
                 out["pace"] = pace.pace_text(p.delta)
                 if p.eta is not None:
                     out["eta"] = "runs out " + ftime.clock(p.eta, now, tz=tz, hour12=hour12)
+            found = projected(window, ctx, key)
+            if found is not None:
+                # The projection reads the cycle's history when the view loaded it
+                # (insight/); it then supersedes the elapsed-time run-out.
+                percent, at = found
+                full = percent >= 100.0
+                out["projected"] = units.percent(percent)
+                out["unused"] = "" if full else units.percent(100.0 - percent)
+                out["eta"] = ("runs out " + ftime.clock(at, now, tz=tz, hour12=hour12)
+                              if full and window.used_percent < 100.0 else "")
         out["reset"] = out.get("reset_at" if opts.get("reset", key) == "clock" else "reset_in", "")
     cost = result.cost
     if cost is not None:
@@ -149,6 +165,20 @@ def values(result: ProviderResult, window: Window | None, ctx: RenderContext, op
     if not _uses_cost(result, window):
         out.pop("budget_used", None)  # a subscription's extra-usage budget is not the headline
     return out
+
+
+def projected(window: Window, ctx: RenderContext, key: str) -> tuple[float, datetime] | None:
+    """(percent, when) of the window's projection at its reset: the one set by
+    insight.annotate, else (a caller that did not annotate) from the history in
+    ``ctx`` or the elapsed time alone."""
+    if window.unlimited or window.estimated:
+        return None
+    if window.projected_percent is None or window.projected_at is None:
+        from llmeter_bar.insight.annotate import project_window
+
+        found = project_window(window, ctx.now, ctx.history.get(key))
+        return None if found is None else (round(found.percent, 2), found.at)
+    return window.projected_percent, window.projected_at
 
 
 def _template_key(status: str) -> str:
@@ -186,6 +216,10 @@ def pieces(results: list[ProviderResult], ctx: RenderContext, opts: options.Opti
                 continue
             value_level = level_of_value if pct is not None else None
             level = (value_level or "ok") if status == "ok" else status
+            if level == "ok" and window is not None and limits.surplus is not None:
+                found = projected(window, ctx, provider)
+                if found is not None and limits.is_surplus(found[0]):
+                    level = "surplus"
             vals = values(result, window, ctx, opts, icon_cfg, level)
             if not first:  # window = "all": identify the provider once
                 for name in ("name", "icon", "instance", "tag"):

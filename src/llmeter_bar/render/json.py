@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from llmeter_bar.render.base import Rendered, RenderContext, Renderer
+from llmeter_bar.render.common import projected
 
 if TYPE_CHECKING:
     from llmeter_bar.models import ProviderResult
@@ -13,8 +15,19 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 1
 
 
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
 def provider_dict(result: ProviderResult, ctx: RenderContext) -> dict[str, Any]:
     data = result.to_dict()
+    for window, shown in zip(result.windows, data["windows"]):
+        found = projected(window, ctx, result.key)
+        shown["projected_percent"] = found[0] if found else None
+        shown["projected_at"] = _iso(found[1]) if found else None
+    data["last_success_at"] = data["fetched_at"] if result.status in ("ok", "stale") else None
+    data["interval_seconds"] = result.interval
+    data["cycles"] = [c.to_dict() for c in result.cycles]
     age = result.age_seconds(ctx.now)
     data["age_seconds"] = None if age is None else round(age, 1)
     if not ctx.show_account:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmeter_bar.format import icons, sparkline, template, thresholds
 from llmeter_bar.format import time as ftime
-from llmeter_bar.render.common import clean, figure, values
+from llmeter_bar.render.common import clean, figure, projected, values
 
 if TYPE_CHECKING:
     from llmeter_bar.format.options import Options
@@ -17,13 +17,14 @@ if TYPE_CHECKING:
 _HEADER = template.parse("{name}[ ({plan})] · {status}[ · {age} ago][ · via {source}][ · {account}]")
 _WINDOW = template.parse(
     "  {window}: {used}[ {gauge}][ · resets in {reset_in}][ ({reset_at})]"
-    "[ · {passed}][ · pace {pace}][ · {eta}][ · {count}][ · trend {spark}]"
+    "[ · {passed}][ · pace {pace}][ · {forecast}][ · {count}][ · trend {spark}]"
 )
 _COST = template.parse(
     "  spend[ ({period})]: {cost}[ of {limit}][ ({budget_used})][ · {note}][ · resets {cost_reset}][ · trend {spark}]"
 )
 _CREDITS = template.parse("  credits: {credits}")
 _EXTRA = template.parse("  {label}: {value}[ of {limit}][ · {note}][ · earliest expiry {expires}]")
+_CYCLES = template.parse("  cycles: {cycles}")
 _ERROR = template.parse("  ! {error}[: {message}][ · retry {retry}]")
 _NONE = template.parse("  no data yet")
 
@@ -69,6 +70,19 @@ def _extra_values(extra: Any, ctx: RenderContext, tz: Any, hour12: bool) -> dict
             "expires": expires}
 
 
+def forecast(window: Any, ctx: RenderContext, key: str, tz: Any, hour12: bool) -> str:
+    """``on pace to hit 100% at Tue 14:10`` or ``on pace to end at 29% (71% unused)``."""
+    found = projected(window, ctx, key)
+    now = ctx.now
+    if found is None or window.used_percent >= 100.0:
+        return ""
+    percent, at = found
+    if percent >= 100.0:
+        return f"on pace to hit 100% at {ftime.clock(at, now, tz=tz, hour12=hour12)}"
+    end = int(percent + 0.5)
+    return f"on pace to end at {end}% ({100 - end}% unused)"
+
+
 def long_lines(results: list[ProviderResult], ctx: RenderContext, opts: Options, escape: Any) -> list[tuple[str, str]]:
     """Lines of the long view, provider text escaped with ``escape``."""
     data = ctx.config.data
@@ -87,6 +101,10 @@ def long_lines(results: list[ProviderResult], ctx: RenderContext, opts: Options,
             worst = max(worst, level, key=("ok", "warn", "crit").index)
             vals = values(result, window, ctx, opts, icon_cfg, level)
             vals["passed"] = "reset passed, estimated" if window.estimated else ""
+            vals["forecast"] = forecast(window, ctx, result.key, tz, hour12)
+            found = projected(window, ctx, result.key) if limits.surplus is not None else None
+            if level == "ok" and found is not None and limits.is_surplus(found[0]):
+                level = "surplus"
             if window.used is not None and window.limit:
                 vals["count"] = f"{_num(window.used)}/{_num(window.limit)}"
             if not window.estimated and not window.unlimited:
@@ -105,6 +123,10 @@ def long_lines(results: list[ProviderResult], ctx: RenderContext, opts: Options,
             if result.kind == "api" or not result.windows:
                 worst = max(worst, level, key=("ok", "warn", "crit").index)
             body.append((_COST.render(vals, escape), level))
+        if result.cycles and has_data:
+            from llmeter_bar.insight.summary import line
+
+            body.append((_CYCLES.render({"cycles": line(result.cycles)}, escape), "ok"))
         if result.credits is not None and has_data:
             body.append((_CREDITS.render(values(result, None, ctx, opts, icon_cfg, "ok"), escape), "ok"))
         for extra in result.extras if has_data else []:

@@ -46,6 +46,6 @@ class PlainRenderer(SegmentRenderer):
         out = []
         for text, level in lines:
             # Only headers (unindented) and problem lines are coloured: a wall of colour reads worse.
-            paint = color and (not text.startswith(" ") or level in ("warn", "crit", "error"))
+            paint = color and (not text.startswith(" ") or level in ("warn", "crit", "error", "surplus"))
             out.append(self.paint(text, level, opts.colors.get(level, "")) if paint else text)
         return Rendered("\n".join(out))

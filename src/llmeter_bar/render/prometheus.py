@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from llmeter_bar.render.base import Rendered, RenderContext, Renderer
+from llmeter_bar.render.common import projected
 
 if TYPE_CHECKING:
     from llmeter_bar.models import ProviderResult
@@ -24,14 +25,19 @@ FAMILIES = {
     "llmeter_up": "1 when the provider's last fetch succeeded, 0 when it failed or nothing was fetched yet.",
     "llmeter_stale": "1 when the figures are older than stale_after or the last fetch failed.",
     "llmeter_data_age_seconds": "Seconds since the shown figures were fetched.",
+    "llmeter_last_success_timestamp_seconds": "When figures were last fetched with success, as a Unix time.",
+    "llmeter_refresh_interval_seconds": "Seconds between fetches of this provider.",
     "llmeter_window_used_percent": "Used share of a rate-limit window, 0-100.",
     "llmeter_window_resets_at_seconds": "When the window resets, as a Unix time.",
+    "llmeter_window_projected_percent": "Used share the window is on pace to reach by its reset, 0-100.",
+    "llmeter_window_cycles_total": "Finished window cycles, by whether they hit the limit (hit) or not (under).",
     "llmeter_cost_used": "Money spent in the period named by the cost label.",
     "llmeter_cost_limit": "The budget or cap for that spend, when known.",
     "llmeter_credits_balance": "Prepaid balance left.",
     "llmeter_last_error": "1 for the kind of error the last fetch failed with.",
     "llmeter_provider_info": "Constant 1; labels carry the provider's name, kind and plan.",
 }
+COUNTERS = frozenset({"llmeter_window_cycles_total"})
 _INVALID = re.compile("[\ud800-\udfff]")  # lone surrogates cannot be written as UTF-8
 
 Sample = tuple[str, dict[str, str], float]
@@ -64,11 +70,24 @@ def _samples(result: ProviderResult, ctx: RenderContext) -> Iterator[Sample]:
     age = result.age_seconds(ctx.now)
     if age is not None:
         yield "llmeter_data_age_seconds", base, float(round(age))
+    if result.fetched_at is not None and result.status in ("ok", "stale"):
+        # A timestamp, not an age: a textfile that stops being rewritten keeps
+        # its last age forever, while time() - this keeps growing.
+        yield "llmeter_last_success_timestamp_seconds", base, float(int(result.fetched_at.timestamp()))
+    if result.interval:
+        yield "llmeter_refresh_interval_seconds", base, float(result.interval)
     for window in result.windows:
         labels = {**base, "window": window.id}
         yield "llmeter_window_used_percent", labels, window.used_percent
         if window.resets_at is not None:
             yield "llmeter_window_resets_at_seconds", labels, float(int(window.resets_at.timestamp()))
+        found = projected(window, ctx, result.key)
+        if found is not None:
+            yield "llmeter_window_projected_percent", labels, found[0]
+    for summary in result.cycles:
+        labels = {**base, "window": summary.window}
+        yield "llmeter_window_cycles_total", {**labels, "outcome": "hit"}, float(summary.total_hit)
+        yield "llmeter_window_cycles_total", {**labels, "outcome": "under"}, float(summary.total_under)
     if result.cost is not None:
         labels = {**base, "cost": result.cost.period or "total", "unit": result.cost.currency}
         yield "llmeter_cost_used", labels, result.cost.used
@@ -108,7 +127,8 @@ class PrometheusRenderer(Renderer):
         lines: list[str] = []
         for name, samples in by_family.items():
             if samples:
-                lines += [f"# HELP {name} {escape_help(FAMILIES[name])}", f"# TYPE {name} gauge", *samples]
+                kind = "counter" if name in COUNTERS else "gauge"
+                lines += [f"# HELP {name} {escape_help(FAMILIES[name])}", f"# TYPE {name} {kind}", *samples]
         # show.py adds the final newline the format requires after the last line.
         return Rendered("\n".join(lines) if lines else "# llmeter-bar: no providers")
 

@@ -4,7 +4,8 @@ A record (stored as JSON text, so no pickled code is ever loaded) holds:
 ``result`` (last good result), ``error`` (last failure), ``attempt_at``,
 ``next_at`` (no fetch before this, from the interval), ``not_before`` (no fetch
 before this even on demand: 429 backoff), ``strikes`` (consecutive 429s),
-``stale_after`` (seconds) and ``unconfigured``. Only results and error summaries
+``stale_after`` and ``interval`` (seconds, the effective fetch interval) and
+``unconfigured``. Only results and error summaries
 are stored: never a token, key or cookie.
 """
 

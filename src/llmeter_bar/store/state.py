@@ -35,6 +35,10 @@ def _epoch(value: datetime | None) -> float:
     return value.timestamp() if value else 0.0
 
 
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else None
+
+
 def roll_over(window: Window, now: datetime) -> Window:
     """A window past its reset is at 0% until the next fetch says otherwise."""
     if window.resets_at is None or window.resets_at > now:
@@ -75,6 +79,7 @@ def view(settings: ProviderSettings, record: dict[str, Any] | None, now: datetim
         status = "unconfigured" if record.get("unconfigured") else "error"
         return placeholder(settings, status, error)
     result.instance = settings.instance
+    result.interval = _number(record.get("interval")) or settings.interval
     result.windows = [roll_over(w, now) for w in result.windows]
     if result.cost and result.cost.resets_at and result.cost.resets_at <= now:
         result.cost.used, result.cost.resets_at = 0.0, None
