@@ -44,6 +44,8 @@ class AlertSettings:
     command: tuple[str, ...] = ()
     timeout: float = 5.0
     login: bool = True
+    back: bool = True  # "quota is back" once a window that reached back_level is usable again
+    back_level: float = 95.0
 
 
 def settings(config: Config) -> AlertSettings:
@@ -57,7 +59,15 @@ def settings(config: Config) -> AlertSettings:
     command = section.get("command", [])
     if not isinstance(command, list) or not all(isinstance(a, str) and a for a in command):
         raise ConfigError(f"alerts.command must be a list of strings (argv, no shell), got {command!r}")
+    back_level = section.get("back_level", 95.0)
+    if isinstance(back_level, bool) or not isinstance(back_level, (int, float)) or not 0 < back_level <= 100:
+        raise ConfigError(f"alerts.back_level must be a number from 1 to 100, got {back_level!r}")
+    back = section.get("back", True)
+    if not isinstance(back, bool):
+        raise ConfigError(f"alerts.back must be true or false, got {back!r}")
     return AlertSettings(
+        back=back,
+        back_level=float(back_level),
         enabled=bool(section.get("enabled", True)),
         levels=tuple(sorted({float(v) for v in levels})),
         command=tuple(command),
@@ -68,7 +78,7 @@ def settings(config: Config) -> AlertSettings:
 
 @dataclass(slots=True)
 class Event:
-    kind: str  # "threshold" or "login"
+    kind: str  # "threshold", "login" or "back"
     provider: str
     account: str | None
     name: str

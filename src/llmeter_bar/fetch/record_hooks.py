@@ -1,4 +1,4 @@
-"""What happens after a cache record is written: history, then alerts.
+"""What happens after a cache record is written: history and window cycles, then alerts.
 
 Called once by each writer of results (``refresh.record_outcome`` and
 ``ingest.claude_code``), after its transaction: the history append and the
@@ -49,6 +49,14 @@ def after_record(store: Store, settings: ProviderSettings, old: dict[str, Any] |
             fastpath.bump(store.cache)
         except Exception:
             logs.exception("%s: history not updated", settings.key)
+    limited = result is None and (new.get("error") or {}).get("kind") == "rate_limit"
+    if result is not None or limited:
+        try:
+            from llmeter_bar.store import cycles
+
+            cycles.record(store, settings.key, result, now, limited)
+        except Exception:
+            logs.exception("%s: window cycles not updated", settings.key)
     try:
         events, cfg = _alerts(store, settings, old, new, config, now, result)
         if not events:
@@ -81,6 +89,15 @@ def _alerts(store: Store, settings: ProviderSettings, old: dict[str, Any], new: 
     if result is not None:
         result.instance = settings.instance
         events += alerts.threshold_events(store, settings.key, result, cfg, config, now)
+    if cfg.back:
+        from llmeter_bar.alerts.back import back_events
+        from llmeter_bar.models import ProviderResult
+
+        latest = result
+        if latest is None and new.get("result"):
+            latest = ProviderResult.from_dict(new["result"])
+            latest.instance = settings.instance
+        events += back_events(store, settings.key, latest, result is not None, cfg, now)
     if cfg.login:
         lost = alerts.login_event(store, settings.key, old, new, now)
         if lost is not None:

@@ -1,4 +1,4 @@
-"""``llmeter-bar history``: the recorded samples, as CSV or JSON."""
+"""``llmeter-bar history``: the recorded samples, or (``--cycles``) the finished window cycles, as CSV or JSON."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from typing import Any
 import click
 
 COLUMNS = ("time", "provider", "account", "window", "used_percent", "used", "limit", "unit", "resets_at")
+CYCLE_COLUMNS = ("ended_at", "provider", "account", "window", "label", "peak_percent", "end_percent", "outcome")
+OUTCOMES = {0: "under", 1: "hit", 2: "429"}
 _PART = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -50,6 +52,27 @@ def rows(histories: list[Any], filters: list[str], since: float | None) -> list[
     return out
 
 
+def cycle_rows(entries: list[Any], filters: list[str], since: float | None, now: float) -> list[dict[str, Any]]:
+    """One row per finished cycle; an open cycle whose reset has passed counts as finished."""
+    out = []
+    for entry in entries:
+        if not _wanted(entry.key, filters):
+            continue
+        provider, _, account = entry.key.partition(":")
+        for wid, w in entry.windows.items():
+            rows = list(w.rows)
+            if w.open is not None and w.open[0] <= now:
+                rows.append([w.open[0], w.open[2], w.open[3], w.open[4]])
+            for ended, peak, end, hit in rows:
+                if since is not None and ended < since:
+                    continue
+                out.append({"ended_at": _iso(ended), "provider": provider, "account": account or None,
+                            "window": wid, "label": w.label or wid, "peak_percent": peak, "end_percent": end,
+                            "outcome": OUTCOMES.get(int(hit), "hit")})
+    out.sort(key=lambda r: (r["ended_at"], r["provider"], r["account"] or "", r["window"]))
+    return out
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -60,18 +83,16 @@ def _cell(value: Any) -> str:
 
 @click.command(help=(
     "Export the recorded usage history (used percent per window, spend per cost entry; "
-    "about the last 8 days) as CSV or JSON. Times are ISO-8601 UTC; the account column is "
-    "the configured account name, empty for the default one."
+    "about the last 8 days) as CSV or JSON. With --cycles: one row per finished window cycle "
+    "(peak and final percent, whether it hit the limit; the last 90 days). Times are ISO-8601 "
+    "UTC; the account column is the configured account name, empty for the default one."
 ))
+@click.option("--cycles", is_flag=True, help="Finished window cycles instead of samples.")
 @click.option("-p", "--provider", "providers", multiple=True, metavar="ID",
               help="Only these providers (repeat, or comma-separate); ID:ACCOUNT picks one account.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
-@click.option("--since", metavar="DURATION", help="Only samples newer than this: 90m, 6h, 7d, 1d12h.")
-def history(providers: tuple[str, ...], fmt: str, since: str | None) -> None:
-    import csv
-    import json
-    import sys
-
+@click.option("--since", metavar="DURATION", help="Only samples (or cycles ended) newer than this: 90m, 6h, 7d, 1d12h.")
+def history(cycles: bool, providers: tuple[str, ...], fmt: str, since: str | None) -> None:
     from llmeter_bar.store import history as history_mod
     from llmeter_bar.store.cache import CacheUnavailable, Store
 
@@ -81,15 +102,32 @@ def history(providers: tuple[str, ...], fmt: str, since: str | None) -> None:
         store = Store()
     except CacheUnavailable as exc:
         raise click.ClickException(str(exc)) from None
+    if cycles:
+        from llmeter_bar.store import cycles as cycles_mod
+
+        try:
+            entries = [cycles_mod.load(store, key) for key in cycles_mod.keys(store)]
+        finally:
+            store.close()
+        _write(cycle_rows(entries, filters, cutoff, time.time()), fmt, "cycles", CYCLE_COLUMNS)
+        return
     try:
         histories = [history_mod.load(store, key) for key in history_mod.keys(store)]
     finally:
         store.close()
-    samples = rows(histories, filters, cutoff)
+    _write(rows(histories, filters, cutoff), fmt, "samples", COLUMNS)
+
+
+def _write(found: list[dict[str, Any]], fmt: str, name: str, columns: tuple[str, ...]) -> None:
+    import csv
+    import json
+    import sys
+
     if fmt == "json":
-        click.echo(json.dumps({"version": 1, "samples": samples}, ensure_ascii=False, indent=1))
+        click.echo(json.dumps({"version": 1, name: found}, ensure_ascii=False, indent=1))
         return
     writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for row in samples:
-        writer.writerow([_cell(row[c]) for c in COLUMNS])
+    writer.writerow(columns)
+    for row in found:
+        writer.writerow([_cell(row[c]) for c in columns])
+
