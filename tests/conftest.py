@@ -35,6 +35,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "ANTHROPIC_ADMIN_KEY", "OPENAI_ADMIN_KEY", "OPENROUTER_API_KEY",
         "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_RESOURCE", "GITHUB_TOKEN", "GH_TOKEN",
         "COPILOT_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN", "LLMETER_BAR_DEBUG",
+        "DEEPSEEK_API_KEY", "FACTORY_API_KEY", "SYNTHETIC_API_KEY",
     ):
         monkeypatch.delenv(name, raising=False)
     return home

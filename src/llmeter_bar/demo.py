@@ -59,6 +59,10 @@ def demo_results(only: list[str] | None = None, now: datetime | None = None) -> 
             id="anthropic-api", name="Anthropic API", kind="api", source="demo", fetched_at=fetched,
             cost=Cost(used=84.2, limit=None, period="month", resets_at=month_end),
         ),
+        ProviderResult(
+            id="deepseek", name="DeepSeek", kind="api", source="demo", fetched_at=fetched,
+            credits=Credits(balance=63.4, currency="CNY", label="balance"),
+        ),
     ]
     if only:
         wanted = {item.partition(":")[0] for item in only}

@@ -212,7 +212,9 @@ def test_textfile_script_writes_atomically_and_keeps_the_old_file_on_failure(tmp
     run = subprocess.run(["sh", str(SCRIPT), "--demo"], env=env, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     families = parse(target.read_text())
-    assert len(families["llmeter_up"].samples) == 6
+    from llmeter_bar.demo import demo_results
+
+    assert len(families["llmeter_up"].samples) == len(demo_results())
     assert stat.S_IMODE(target.stat().st_mode) == 0o644
     assert sorted(p.name for p in target.parent.iterdir()) == ["llmeter.prom"]  # no temp file left
     before = target.read_text()

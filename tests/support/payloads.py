@@ -17,6 +17,7 @@ HEADLINES = {
     "claude": "37%", "codex": "41%", "gemini": "23%", "cursor": "62%", "copilot": "15%",
     "anthropic-api": "$12.35", "openai-api": "$4.56", "openrouter": "$7.50", "azure-openai": "25%",
     "opencode-zen": "$3.79", "opencode-go": "57%",
+    "deepseek": "$8.25",
 }
 
 # Tmux styling and command substitution, polybar actions, Pango markup, SGR,
@@ -95,6 +96,10 @@ def good(path: str, hostile: dict[str, Any] | None = None) -> Any:
         return ("<script>$R[27]={rollingUsage:$R[28]={status:\"ok\",resetInSec:18000,usagePercent:12.5},"
                 "weeklyUsage:$R[29]={status:\"ok\",resetInSec:212826,usagePercent:34},"
                 "monthlyUsage:$R[30]={status:\"ok\",resetInSec:2122287,usagePercent:56.75}}</script>")
+    if path == "/user/balance":
+        return {"is_available": True, "balance_infos": [
+            {"currency": "USD", "total_balance": "8.25", "granted_balance": "1.25", "topped_up_balance": "7.00"},
+            {"currency": "CNY", "total_balance": "0.00", "granted_balance": "0.00", "topped_up_balance": "0.00"}]}
     return None
 
 

@@ -37,6 +37,7 @@ REGISTRY: dict[str, Entry] = {
     "azure-openai": Entry("llmeter_bar.providers.azure_openai:AzureOpenAI", "Azure OpenAI", "api"),
     "opencode-zen": Entry("llmeter_bar.providers.opencode:OpenCodeZen", "OpenCode Zen", "api"),
     "opencode-go": Entry("llmeter_bar.providers.opencode:OpenCodeGo", "OpenCode Go", "subscription"),
+    "deepseek": Entry("llmeter_bar.providers.deepseek:DeepSeek", "DeepSeek", "api"),
 }
 
 

@@ -1,12 +1,17 @@
 """Providers authenticated by one API key: the env var always wins, then the
-config (``api_key``/``key``), then llmeter-bar's credential store."""
+config (``api_key``/``key``), then llmeter-bar's credential store, then (for a
+provider that sets ``opencode_entry``) the key typed into ``opencode auth login``."""
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from llmeter_bar.providers import _money
+from llmeter_bar import logs
+from llmeter_bar.errors import FetchError
+from llmeter_bar.providers import _money, credfile
 from llmeter_bar.providers.base import CredentialInfo, Provider, ProviderSettings
 
 if TYPE_CHECKING:
@@ -15,15 +20,44 @@ if TYPE_CHECKING:
     from llmeter_bar.models import ProviderResult
 
 
+def opencode_auth_path() -> Path:
+    """Where OpenCode keeps the keys of ``opencode auth login`` (its XDG data dir)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "opencode" / "auth.json"
+
+
+def opencode_key(entry_name: str) -> tuple[str, str] | None:
+    """(key, path) of OpenCode's ``entry_name`` entry of type ``api``. The file is
+    OpenCode's: read only, bounded, never written."""
+    path = opencode_auth_path()
+    data = credfile.read_json_object(path, "run `opencode auth login` again")
+    entry = data.get(entry_name) if data else None
+    key = entry.get("key") if isinstance(entry, dict) and entry.get("type", "api") == "api" else None
+    if not isinstance(key, str) or not key.strip():
+        return None
+    logs.register_secret(key.strip())
+    return key.strip(), str(path)
+
+
 class ApiKeyProvider(Provider):
     key_env: ClassVar[str] = ""
     key_label: ClassVar[str] = "API key"
+    opencode_entry: ClassVar[str] = ""  # this provider's entry in OpenCode's auth.json, if any
 
     def _secret(self, settings: ProviderSettings) -> tuple[str, str] | None:
-        return _money.find_secret(settings, (self.key_env,), (self.id,))
+        found = _money.find_secret(settings, (self.key_env,), (self.id,))
+        if found is None and self.opencode_entry:
+            found = opencode_key(self.opencode_entry)
+        return found
 
     def credentials(self, settings: ProviderSettings) -> CredentialInfo | None:
-        return _money.credential_info(lambda: self._secret(settings))
+        try:
+            found = self._secret(settings)
+        except FetchError as exc:
+            where = str(opencode_auth_path())
+            return CredentialInfo(source=where if where in exc.message else "store", detail=exc.message,
+                                  usable=False)
+        return CredentialInfo(source=found[1]) if found else None
 
     def require_key(self, settings: ProviderSettings) -> str:
         return _money.require_secret(self._secret(settings), self.key_label, self.key_env, self.id)
