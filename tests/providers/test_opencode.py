@@ -135,3 +135,40 @@ async def test_no_cookie_is_not_configured() -> None:
     async with aiohttp.ClientSession() as session:
         with pytest.raises(NotConfigured):
             await zen.fetch(session, ProviderSettings(id="opencode-zen"))
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (FIXTURES / "opencode").glob("goapi_*.json")))
+def test_go_api_fixtures(name: str) -> None:
+    fixture = load_fixture("opencode", name)
+    result = go.parse(fixture["payload"], ProviderSettings(id="opencode-go"), NOW)
+    got = {w.id: (w.used_percent, w.resets_at) for w in result.windows}
+    want = {k: (v[0], None if v[1] is None else datetime.fromisoformat(v[1].replace("Z", "+00:00"))
+                if isinstance(v[1], str) else NOW + timedelta(seconds=v[1]))
+            for k, v in fixture["expected"]["windows"].items()}
+    assert got == want and result.source == "api"
+
+
+async def test_go_api_key_needs_no_cookie_and_sends_bearer(monkeypatch: pytest.MonkeyPatch) -> None:
+    key = "sk-go-test-0123456789abcdef"
+    monkeypatch.setenv("OPENCODE_GO_API_KEY", key)
+    body = load_fixture("opencode", "goapi_usage_percent_resetsat")["payload"]
+    assert go.credentials(ProviderSettings(id="opencode-go")).source == "env:OPENCODE_GO_API_KEY"
+    with aioresponses() as mocked:
+        mocked.get("https://opencode.ai/zen/go/v1/usage", payload=body)
+        async with aiohttp.ClientSession() as session:
+            result = await go.fetch(session, ProviderSettings(id="opencode-go"), now=NOW)
+        ((_, url), calls), = mocked.requests.items()
+    assert str(url) == "https://opencode.ai/zen/go/v1/usage"
+    assert calls[0].kwargs["headers"]["Authorization"] == f"Bearer {key}" and "Cookie" not in calls[0].kwargs["headers"]
+    assert [w.used_percent for w in result.windows] == [0, 54, 100] and result.source == "api"
+
+
+async def test_go_refused_key_is_auth_without_echoing_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    key = "sk-go-test-0123456789abcdef"
+    monkeypatch.setenv("OPENCODE_GO_API_KEY", key)
+    with aioresponses() as mocked:
+        mocked.get("https://opencode.ai/zen/go/v1/usage", status=401, body=f"bad key {key}")
+        async with aiohttp.ClientSession() as session:
+            with pytest.raises(FetchError) as info:
+                await go.fetch(session, ProviderSettings(id="opencode-go"), now=NOW)
+    assert info.value.kind == "auth" and key not in str(info.value)

@@ -16,19 +16,20 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from llmeter_bar import logs
 from llmeter_bar.errors import FetchError, NotConfigured
-from llmeter_bar.models import Credits, ProviderResult, Window, utcnow
-from llmeter_bar.providers import _money
+from llmeter_bar.models import Credits, ProviderResult, utcnow
+from llmeter_bar.providers import _money, opencode_go_parse
 from llmeter_bar.providers.base import CredentialInfo, Provider, ProviderSettings
 
 if TYPE_CHECKING:
     import aiohttp
 
 ENV = "OPENCODE_AUTH_COOKIE"
+GO_KEY_ENV = "OPENCODE_GO_API_KEY"
 UNIT = 1e-8  # Zen money fields are hundred-millionths of a dollar
 MAX_USD = 1_000_000.0  # beyond this a figure is a unit change, not spend
 AUTH_HINT = "the opencode.ai session expired; run `llmeter-bar login opencode`"
@@ -38,12 +39,6 @@ BROWSER_UA = (
 )
 _WORKSPACE = re.compile(r"/workspace/(wrk_[A-Za-z0-9]+)")
 _BILLING_REF = re.compile(r"billing\.get.{0,400}?\$R\[(\d+)\]=\{p:0,s:0,f:0\}", re.S)
-_GO_BLOCK = re.compile(r"\b(rollingUsage|weeklyUsage|monthlyUsage):(?:\$R\[\d+\]=)?\{([^{}]*)\}")
-GO_WINDOWS = {
-    "rollingUsage": ("rolling", "Rolling", None),
-    "weeklyUsage": ("weekly", "Weekly", 7 * 86400),
-    "monthlyUsage": ("monthly", "Monthly", None),
-}
 
 
 def _braced(text: str, start: int) -> str | None:
@@ -176,35 +171,65 @@ class OpenCodeZen(_OpenCode):
 
 
 class OpenCodeGo(_OpenCode):
+    """OpenCode Go: an API key (``/zen/go/v1/usage``, no cookie needed) first, else the web page."""
+
     id: ClassVar[str] = "opencode-go"
     name: ClassVar[str] = "OpenCode Go"
     kind: ClassVar[str] = "subscription"
     entry_page: ClassVar[str] = "/go"
 
+    def _api_key(self, settings: ProviderSettings) -> tuple[str, str] | None:
+        for env in (GO_KEY_ENV,):
+            if os.environ.get(env, "").strip():
+                return os.environ[env].strip(), f"env:{env}"
+        option = settings.option("api_key")
+        if isinstance(option, str) and option.strip():
+            return option.strip(), "config"
+        return None
+
+    def credentials(self, settings: ProviderSettings) -> CredentialInfo | None:
+        key = self._api_key(settings)
+        if key is not None:
+            return CredentialInfo(source=key[1], detail="API key (/zen/go/v1/usage)")
+        return super().credentials(settings)
+
+    async def fetch(
+        self, session: aiohttp.ClientSession, settings: ProviderSettings, now: datetime | None = None
+    ) -> ProviderResult:
+        key = self._api_key(settings)
+        if key is None:
+            return await super().fetch(session, settings, now)
+        from llmeter_bar.providers.http import request_json
+
+        logs.register_secret(key[0])
+        now = now or utcnow()
+        try:
+            payload = await request_json(
+                session, "GET", f"{self.base_url(settings)}/zen/go/v1/usage", timeout=settings.timeout,
+                auth_hint=f"the OpenCode Go API key was refused; check {GO_KEY_ENV}",
+                headers={"Authorization": f"Bearer {key[0]}", "Accept": "application/json",
+                         "User-Agent": self.user_agent(settings)})
+        except FetchError:
+            if self._cookie(settings) is not None:  # the page still works with the cookie
+                return await super().fetch(session, settings, now)
+            raise
+        return self.result(settings, windows=opencode_go_parse.parse_api(payload, now), source="api",
+                           fetched_at=now)
+
     def has_data(self, html: str) -> bool:
-        return _GO_BLOCK.search(html) is not None
+        if opencode_go_parse.from_hydration(html, utcnow()):
+            return True
+        # Rendered text alone is trusted only on a page that links to no workspace:
+        # the /go landing page may well say "Monthly … 20%" about prices.
+        return _WORKSPACE.search(html) is None and bool(opencode_go_parse.from_rendered(html, utcnow()))
 
     def workspace_page(self, workspace: str) -> str:
         return f"/workspace/{workspace}/go"
 
     def parse(self, payload: Any, settings: ProviderSettings, now: datetime | None = None) -> ProviderResult:
         now = now or utcnow()
-        windows: dict[str, Window] = {}
-        for match in _GO_BLOCK.finditer(str(payload)):
-            key, body = match.group(1), match.group(2)
-            window_id, label, seconds = GO_WINDOWS[key]
-            percent = re.search(r"\busagePercent:(-?\d+(?:\.\d+)?)(?=[,}]|$)", body)
-            if percent is None:
-                raise FetchError("parse", f"OpenCode Go {key} has no usagePercent (page changed?)")
-            reset = re.search(r"\bresetInSec:(\d+)(?=[,}]|$)", body)
-            resets_at = now + timedelta(seconds=int(reset.group(1))) if reset and int(reset.group(1)) > 0 else None
-            windows.setdefault(window_id, Window(
-                id=window_id, label=label, used_percent=float(percent.group(1)),
-                resets_at=resets_at, window_seconds=seconds,
-            ))
-        if not windows:
-            raise FetchError("parse", "OpenCode Go usage not found on the page (page changed?)")
-        order = [spec[0] for spec in GO_WINDOWS.values()]
-        return self.result(
-            settings, windows=[windows[w] for w in order if w in windows], source="cookie", fetched_at=now
-        )
+        if isinstance(payload, dict):
+            windows = opencode_go_parse.parse_api(payload, now)
+            return self.result(settings, windows=windows, source="api", fetched_at=now)
+        windows = opencode_go_parse.parse_page(str(payload), now)
+        return self.result(settings, windows=windows, source="cookie", fetched_at=now)
