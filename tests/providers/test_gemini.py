@@ -294,7 +294,21 @@ async def test_consumer_tier_deprecated_403(isolated_home: Path, store: dict) ->
         async with aiohttp.ClientSession() as session:
             with pytest.raises(FetchError) as err:
                 await provider.fetch(session, settings)
-    assert err.value.kind == "unavailable" and "tier" in err.value.message
+    assert err.value.kind == "unavailable" and err.value.label == "tier"
+    assert "June 2026" in err.value.message and "individual, AI Pro and Ultra" in err.value.message
+    assert "`antigravity`" in err.value.message
+
+
+def test_doctor_points_a_shut_gemini_login_at_antigravity() -> None:
+    from llmeter_bar.diagnose.providers import _last_fetch
+    from llmeter_bar.models import ProviderResult
+    from llmeter_bar.providers.gemini import SHUTDOWN_MESSAGE
+
+    error = {"kind": "unavailable", "label": "tier", "message": SHUTDOWN_MESSAGE}
+    shown = ProviderResult(id="gemini", name="Gemini", status="error")
+    (check,) = _last_fetch("gemini", {"attempt_at": 1.0}, error, shown, 2.0, True)
+    assert check.status == "warn" and "June 2026" in check.message
+    assert "June 2026" in check.hint and "ntigravity" in check.hint
 
 
 async def test_load_code_assist_failure_is_best_effort(isolated_home: Path, store: dict) -> None:
@@ -318,3 +332,14 @@ def test_module_import_stays_cheap() -> None:
             "print('aiohttp' in sys.modules, 'llmeter_bar.providers.http' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+async def test_consumer_tier_shutdown_on_token_refresh(isolated_home: Path, store: dict) -> None:
+    fixture = load_fixture("gemini", "codexbar_consumer_tier_deprecated_403")
+    _write_creds(isolated_home, expired=True)
+    with aioresponses() as mocked:
+        mocked.post(TOKEN_URL, status=403, payload=fixture["payload"])
+        async with aiohttp.ClientSession() as session:
+            with pytest.raises(FetchError) as err:
+                await provider.fetch(session, settings)
+    assert err.value.kind == "unavailable" and err.value.label == "tier" and "June 2026" in err.value.message

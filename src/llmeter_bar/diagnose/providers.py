@@ -180,7 +180,9 @@ def _last_fetch(key: str, record: dict, error: dict | None, shown: Any, now: flo
     kept = ""
     if shown.fetched_at is not None:
         kept = f"; showing figures from {age(shown.age_seconds(datetime.fromtimestamp(now, timezone.utc)))} ago"
-    if kind == "rate_limit":
+    if kind == "unavailable" and error.get("label") == "tier":
+        hint = _shutdown_hint()
+    elif kind == "rate_limit":
         hint = ""  # the backoff line says when
     elif kind in BREAKING:
         hint = f"{'renew the login' if kind == 'auth' else 'fix the config'}, then `llmeter-bar refresh`"
@@ -214,3 +216,14 @@ def _drift(key: str, entry: dict, record: dict, shown: Any) -> list[Check]:
     return [Check(AREA, key, "warn", f"new fields seen from {shown.name} since {date}: {shown_names}",
                   "the figures shown may miss something new; `llmeter-bar report "
                   f"{key.split(':')[0]}` writes a redacted reply to attach to a bug report")]
+
+
+def _shutdown_hint() -> str:
+    """Gemini CLI sign-in ended for consumer plans (June 2026): say where to go instead."""
+    from llmeter_bar import providers as registry
+
+    if "antigravity" in registry.REGISTRY:
+        return ("Google ended Gemini CLI sign-in for individual, AI Pro and Ultra accounts in June 2026: add "
+                "\"antigravity\" to general.providers (it reads the running Antigravity app) and drop \"gemini\"")
+    return ("Google ended Gemini CLI sign-in for individual, AI Pro and Ultra accounts in June 2026: these plans "
+            "are served through Antigravity; Workspace and Code Assist Standard/Enterprise logins still work")

@@ -20,7 +20,10 @@ Readings chosen where published parsers disagree (tests pin each one):
   one window per group and bucket, its length read from the bucket id/name.
 * Plan: ``paidTier.name`` wins, then standard/free/legacy tier as Paid/Free/Legacy.
 * A 403 saying ``UNSUPPORTED_CLIENT``/``IneligibleTierError`` means Google ended
-  Code Assist for this consumer tier: ``unavailable``, not an auth failure.
+  Code Assist for this consumer tier (Gemini CLI OAuth for individual, AI Pro
+  and Ultra accounts, June 2026): ``unavailable`` with label ``tier`` and a
+  message pointing at the Antigravity provider, not an auth failure. The same
+  body on the token refresh is read the same way.
 """
 
 from __future__ import annotations
@@ -152,7 +155,7 @@ class Gemini(Provider):
             body["cloudaicompanionProject"] = project
             body["metadata"]["duetProject"] = project
         common = {"timeout": settings.timeout, "auth_hint": gemini_auth.RENEW_HINT, "headers": headers,
-                  "raise_for_status": _ineligible_tier}
+                  "raise_for_status": ineligible_tier}
         try:
             assist = await request_json(session, "POST", f"{base}:loadCodeAssist", json=body, **common)
         except FetchError as exc:
@@ -177,11 +180,17 @@ class Gemini(Provider):
                            source="api", fetched_at=now or utcnow())
 
 
-async def _ineligible_tier(response: aiohttp.ClientResponse) -> None:
+async def ineligible_tier(response: aiohttp.ClientResponse) -> None:
     """Google retired Code Assist for consumer tiers with a 403 that is not a token problem."""
     if response.status != 403:
         return
     body = await response.text(errors="replace")
-    if "UNSUPPORTED_CLIENT" in body or "IneligibleTier" in body:
-        raise FetchError("unavailable", "Google no longer serves Gemini Code Assist quota to this account's "
-                         "tier (consumer plans moved to Antigravity)", label="tier")
+    if "UNSUPPORTED_CLIENT" in body or "IneligibleTier" in body or "no longer supported" in body:
+        raise FetchError("unavailable", SHUTDOWN_MESSAGE, label="tier")
+
+
+# Google's June 2026 change, said the same way in the error, the docs and doctor.
+SHUTDOWN_MESSAGE = (
+    "Google shut Gemini CLI sign-in for individual, AI Pro and Ultra accounts in June 2026: no quota is served "
+    "to this login any more; use the Antigravity provider (`antigravity`) for these plans"
+)

@@ -167,9 +167,12 @@ async def access_token(session: aiohttp.ClientSession, settings: ProviderSetting
                          f"not found to renew it; {RENEW_HINT}, or set option client_secret")
     form = {"client_id": str(settings.option("client_id") or CLIENT_ID), "client_secret": secret,
             "refresh_token": creds.refresh_token, "grant_type": "refresh_token"}
+    from llmeter_bar.providers.gemini import ineligible_tier  # the consumer shutdown answers here too
+
     try:
         answer = await request_json(session, "POST", str(settings.option("token_url") or TOKEN_URL),
-                                    timeout=settings.timeout, auth_hint=RENEW_HINT, data=form)
+                                    timeout=settings.timeout, auth_hint=RENEW_HINT, data=form,
+                                    raise_for_status=ineligible_tier)
     except FetchError as exc:
         if exc.label == "400":  # invalid_grant: revoked or expired refresh token
             raise FetchError("auth", f"Google refused to renew the Gemini CLI login; {RENEW_HINT}") from None
