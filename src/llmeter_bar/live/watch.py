@@ -64,6 +64,10 @@ class Watcher:
 
         self.waker.install()
         registration = watchers.register()
+        if not self.opts.demo:
+            from llmeter_bar.share import listen
+
+            listen.start(self.opts.providers)  # records pushed by other machines wake us (share/)
         try:
             self._loop()
         except KeyboardInterrupt:

@@ -193,7 +193,7 @@ def decide(share: Share, store: Store, job: Job, now: float, outcome: Outcome) -
         return
     if remote is not None and job.take and remote.machine != share.machine:
         waiting = remote.not_before > now
-        fresh = now - remote.fetched_at < job.interval and remote.fetched_at > job.local_at
+        fresh = now - remote.fetched_at < job.interval and remote.fetched_at >= job.local_at
         if waiting or fresh:
             job.outcome = adopt.record(store, job.settings, remote, job.interval, now)
             outcome.taken[job.key] = job.outcome
