@@ -83,8 +83,9 @@ from llmeter_bar.cli.commands.ingest_cmd import ingest  # noqa: E402
 from llmeter_bar.cli.commands.init_cmd import init  # noqa: E402
 from llmeter_bar.cli.commands.providers_cmd import providers  # noqa: E402
 from llmeter_bar.cli.commands.refresh_cmd import refresh  # noqa: E402
+from llmeter_bar.cli.commands.share_cmd import share  # noqa: E402
 
-COMMANDS: list[click.Command] = [refresh, providers, doctor, cache, config, ingest, init, login, logout, history]
+COMMANDS: list[click.Command] = [refresh, providers, doctor, cache, config, ingest, init, login, logout, history, share]
 for _command in COMMANDS:
     cli.add_command(_command)
 

@@ -24,7 +24,8 @@ COOKIES: dict[str, tuple[str, ...]] = {
 }
 # Zen and Go share one opencode.ai session cookie.
 ALIASES = {"opencode-zen": "opencode", "opencode-go": "opencode"}
-LOGIN_IDS = sorted(("copilot", *API_KEYS, *COOKIES, *ALIASES))
+SHARE = "share"  # not a provider: the MQTT broker's password and the account key (share/)
+LOGIN_IDS = sorted(("copilot", *API_KEYS, *COOKIES, *ALIASES, SHARE))
 
 
 def _settings(provider_id: str, account: str | None) -> Any:
@@ -130,6 +131,10 @@ def login(provider: str, account: str | None, key_stdin: bool, resource: str | N
     """Log in to PROVIDER and keep the credential in llmeter-bar's private store."""
     store_id = ALIASES.get(provider, provider)
     try:
+        if store_id == SHARE:
+            _login_share(key_stdin)
+            click.echo("Stored the broker password and the account key for sharing.", err=True)
+            return
         if store_id == "copilot":
             _login_copilot(account, github_url)
         elif store_id in COOKIES:
@@ -147,6 +152,43 @@ def login(provider: str, account: str | None, key_stdin: bool, resource: str | N
     _credentials_changed(store_id, account)
     suffix = f" (account {account})" if account else ""
     click.echo(f"Logged in to {store_id}{suffix}.", err=True)
+
+
+def _login_share(key_stdin: bool) -> None:
+    """The broker password (checked against the broker when one is configured) and
+    the key that turns account ids into account keys, the same on every machine."""
+    import secrets
+
+    from llmeter_bar import config, logs
+    from llmeter_bar.store import credstore
+
+    password = _read_secret("Broker password", key_stdin)
+    if key_stdin:
+        key = sys.stdin.readline().strip()
+    else:
+        key = click.prompt("Account key (the same on every machine; empty: keep or make one)", hide_input=True,
+                           default="", show_default=False, err=True).strip()
+    previous = credstore.get("share") or {}
+    if not key and not previous.get("key"):
+        key = secrets.token_urlsafe(24)
+        click.echo(f"New account key (enter it on your other machines with `llmeter-bar login share`): {key}",
+                   err=True)
+    key = key or previous.get("key", "")
+    logs.register_secret(key)
+    try:
+        from llmeter_bar.share import settings, status
+
+        share = settings.load(config.load())
+    except LlmeterError:
+        share = None
+    if share is not None:
+        share.password = password
+        failure = status.probe(share)
+        if failure is not None and failure.kind == "auth":
+            raise click.ClickException(f"{failure.message}; nothing was stored")
+        if failure is not None:
+            click.echo(f"warning: could not check the password: {failure.message}", err=True)
+    credstore.put("share", None, {"password": password, "key": key})
 
 
 def _credentials_changed(store_id: str, account: str | None) -> None:
