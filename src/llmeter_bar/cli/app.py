@@ -83,9 +83,11 @@ from llmeter_bar.cli.commands.ingest_cmd import ingest  # noqa: E402
 from llmeter_bar.cli.commands.init_cmd import init  # noqa: E402
 from llmeter_bar.cli.commands.providers_cmd import providers  # noqa: E402
 from llmeter_bar.cli.commands.refresh_cmd import refresh  # noqa: E402
+from llmeter_bar.cli.commands.report_cmd import report  # noqa: E402
 from llmeter_bar.cli.commands.share_cmd import share  # noqa: E402
 
-COMMANDS: list[click.Command] = [refresh, providers, doctor, cache, config, ingest, init, login, logout, history, share]
+COMMANDS: list[click.Command] = [refresh, providers, doctor, cache, config, ingest, init, login, logout, history, share,
+                                 report]
 for _command in COMMANDS:
     cli.add_command(_command)
 

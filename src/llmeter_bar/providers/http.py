@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from contextvars import ContextVar
 from typing import Any
 
 import aiohttp
@@ -54,6 +55,10 @@ def _status_error(status: int, body: str, headers: Any, auth_hint: str) -> Fetch
     )
 
 
+# Set by `llmeter-bar report` only: every reply of the fetch lands in this list.
+CAPTURE: ContextVar[list[dict[str, Any]] | None] = ContextVar("llmeter_capture", default=None)
+
+
 async def request_text(
     session: aiohttp.ClientSession,
     method: str,
@@ -74,6 +79,10 @@ async def request_text(
         ) as response:
             raw = await _read_bounded(response)
             body = raw.decode(response.charset or "utf-8", errors="replace")
+            sink = CAPTURE.get()
+            if sink is not None:  # `llmeter-bar report`: keep the raw reply to redact and save
+                sink.append({"method": method, "url": str(response.url), "status": response.status,
+                             "content_type": response.headers.get("Content-Type", ""), "body": body})
             if response.status >= 400:
                 raise _status_error(response.status, body, response.headers, auth_hint)
             return body
