@@ -64,13 +64,6 @@ def test_unknown_format_is_a_usage_error():
     assert run.returncode == 2 and "unknown format 'nonsense'" in run.stderr and "tmux" in run.stderr
 
 
-def test_no_credentials_anywhere_shows_a_setup_marker_in_bars():
-    tmux = cli.run("--format", "tmux")
-    assert tmux.returncode == 0 and tmux.stderr == "" and "setup" in tmux.stdout
-    plain = cli.run("--format", "plain")  # a terminal user sees what it will look like
-    assert "Claude" in plain.stdout and "Codex" in plain.stdout
-
-
 def test_shell_completion_scripts_come_from_click():
     for shell in ("bash", "zsh", "fish"):
         run = cli.run(_LLMETER_BAR_COMPLETE=f"{shell}_source")

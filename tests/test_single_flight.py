@@ -73,7 +73,7 @@ def test_a_failing_provider_leaves_the_other_intact(tmp_path, fake_server, write
     fake_server.reply("/usage/fake:a", {"used": 12})
     write_config(cli.fake_config(fake_server.url) + ACCOUNTS + "crash = true\n")
     report = cli.run("refresh")
-    assert report.returncode == 0
+    assert report.returncode == 1  # one requested provider failed
     assert "fake:a: ok" in report.stdout and "fake:b: parse" in report.stdout
     shown = json.loads(cli.run("--format", "json").stdout)["providers"]
     assert shown[0]["status"] == "ok" and shown[0]["windows"][0]["used_percent"] == 12

@@ -18,6 +18,7 @@ from llmeter_bar.providers.base import ProviderSettings
 
 DEFAULT_INTERVAL = 300.0
 DEFAULT_TIMEOUT = 10.0
+DEFAULT_DEBOUNCE = 30.0
 
 _NUMBER = (int, float)
 # Keys of [general] and their types. Sections owned by renderers ([format.*],
@@ -29,6 +30,7 @@ GENERAL_KEYS: dict[str, tuple[type, ...]] = {
     "stale_after": _NUMBER,
     "show_account": (bool,),
     "log_file": (str,),
+    "refresh_debounce": _NUMBER,
 }
 PROVIDER_KEYS: dict[str, tuple[type, ...]] = {
     "interval": _NUMBER,
@@ -44,7 +46,10 @@ PROVIDER_KEYS: dict[str, tuple[type, ...]] = {
     "source": (str,),  # "share": shown from the broker alone (share/)
     "share_as": (str,),
     "share_account": (str,),
+    "refresh_debounce": _NUMBER,
 }
+# Number keys where 0 is meaningful (refresh_debounce 0: only the provider's own floor).
+_ZERO_OK = {"refresh_debounce"}
 # [alerts]: alerts.py checks the list contents (levels 1-100, command strings).
 ALERT_KEYS: dict[str, tuple[type, ...]] = {
     "enabled": (bool,),
@@ -116,6 +121,7 @@ class Config:
             base_url=options.get("base_url"),
             user_agent=options.get("user_agent"),
             options=options,
+            debounce=float(options.get("refresh_debounce", self.general.get("refresh_debounce", DEFAULT_DEBOUNCE))),
         )
 
     def instances(self, provider_ids: list[str]) -> list[ProviderSettings]:
@@ -147,7 +153,7 @@ def _check(section: str, values: dict[str, Any], keys: dict[str, tuple[type, ...
             names = " or ".join("number" if t in _NUMBER else t.__name__ for t in expected)
             names = "number" if expected == _NUMBER else names
             raise ConfigError(f"{section}.{key} must be a {names}, got {type(value).__name__} {value!r}")
-        if expected == _NUMBER and value <= 0:
+        if expected == _NUMBER and (value < 0 if key in _ZERO_OK else value <= 0):
             raise ConfigError(f"{section}.{key} must be greater than 0, got {value!r}")
 
 
@@ -199,6 +205,8 @@ def load(path: Path | None = None) -> Config:
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
     if raw is None:
+        if paths.config_required():
+            raise ConfigError(f"{path}: no such file (named by --config)")
         return Config(path=path)
     import tomllib
 

@@ -20,6 +20,20 @@ CONFIG_ENV = "LLMETER_BAR_CONFIG"
 CACHE_ENV = "LLMETER_BAR_CACHE_DIR"
 STATE_ENV = "LLMETER_BAR_STATE_DIR"
 CONFIG_DIR_ENV = "LLMETER_BAR_CONFIG_DIR"
+# Set with CONFIG_ENV by --config: a file named on purpose must exist (a typo is
+# an error, not the defaults). Through the environment so the background
+# refresher started by this render sees it too.
+CONFIG_REQUIRED_ENV = "LLMETER_BAR_CONFIG_REQUIRED"
+
+
+def name_config(path: str) -> None:
+    """``--config PATH``: use this file and insist that it exists."""
+    os.environ[CONFIG_ENV] = os.path.expanduser(path)
+    os.environ[CONFIG_REQUIRED_ENV] = "1"
+
+
+def config_required() -> bool:
+    return os.environ.get(CONFIG_REQUIRED_ENV, "") not in ("", "0")
 
 # (XDG variable, its default under HOME, the platformdirs function)
 _KINDS = {

@@ -43,7 +43,8 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 15.0, step: float 
 
 
 def fake_config(server_url: str, ids: tuple[str, ...] = ("fake",), interval: float = 300, extra: str = "") -> str:
-    lines = ["[general]", f"providers = {list(ids)!r}".replace("'", '"'), f"interval = {interval}", "timeout = 3"]
+    lines = ["[general]", f"providers = {list(ids)!r}".replace("'", '"'), f"interval = {interval}", "timeout = 3",
+             "refresh_debounce = 0"]
     for key in ids:
         provider_id = key.partition(":")[0]
         lines += [

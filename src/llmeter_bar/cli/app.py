@@ -58,9 +58,9 @@ def cli(ctx: click.Context, fmt: str, providers: tuple[str, ...], wait: bool, de
 
         logs.set_debug(debug)
         if config_path is not None:
-            import os
+            from llmeter_bar import paths
 
-            os.environ["LLMETER_BAR_CONFIG"] = str(config_path)
+            paths.name_config(str(config_path))
         return
     ids = [p for item in providers for p in item.split(",") if p]
     opts = ShowOptions(format=fmt, providers=ids, wait=wait, demo=demo, no_color=no_color,

@@ -77,7 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     if "config_path" in found:
         # Through the environment so the output cache key and the background
         # refresher see the same file as this render.
-        os.environ["LLMETER_BAR_CONFIG"] = os.path.expanduser(str(found.pop("config_path")))
+        from llmeter_bar import paths
+
+        paths.name_config(str(found.pop("config_path")))
     if not (found.get("wait") or found.get("demo") or found.get("debug") or found.get("watch")
             or _output_cache_off()):
         from llmeter_bar.store.fastpath import lookup

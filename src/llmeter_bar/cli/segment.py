@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 STDIN_TIMEOUT = 0.3  # some Claude Code versions never close the status line's stdin
 NO_PROVIDERS = (
     "no provider credentials found: log in to Claude Code, Codex, Copilot, Gemini CLI or Cursor, "
-    "or add API keys (see `llmeter-bar providers`)"
+    "or add API keys (`llmeter-bar doctor` says what is missing)"
 )
 
 
@@ -95,13 +95,10 @@ def gather(
     if content is not None and not opts.providers and config.providers is None:
         content.append(engine.DETECT_TTL)  # a login elsewhere may add a provider when detection runs again
     if not instances:
-        if opts.format == "plain":
-            # A first run in a terminal: show what it will look like, and how to get there.
-            from llmeter_bar.demo import demo_results
-
-            if isatty(sys.stderr):
-                print(f"(demo data) {NO_PROVIDERS}", file=sys.stderr)
-            return demo_results([])
+        # Never sample figures in the user's place (a script cannot tell): the setup state,
+        # and for a person at a terminal, where to go next.
+        if opts.format == "plain" and isatty(sys.stderr):
+            print(f"{NO_PROVIDERS}; `llmeter-bar --demo` shows sample data", file=sys.stderr)
         return [state.config_error(NO_PROVIDERS, status="unconfigured", label="setup")]
     if opts.wait:
         engine.refresh_now(store, instances, on_demand=False)

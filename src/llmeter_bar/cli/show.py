@@ -30,7 +30,9 @@ def run(opts: ShowOptions, stdout: IO[str] | None = None, stdin: IO[str] | None 
     logs.set_debug(opts.debug)
     if opts.config_path is not None:
         # Through the environment so the background refresher reads the same file.
-        os.environ["LLMETER_BAR_CONFIG"] = str(opts.config_path)
+        from llmeter_bar import paths
+
+        paths.name_config(str(opts.config_path))
     try:
         renderer: Renderer = render.load(opts.format)
     except KeyError:

@@ -53,6 +53,9 @@ def config_checks(holder: dict[str, Any]) -> list[Check]:
     holder["config"] = Config()
     path = paths.config_file()
     if not path.exists() and not path.is_symlink():
+        if paths.config_required():
+            return [Check("config", "file", "error", f"{path}: no such file (named by --config)",
+                          "check the path; bars show `llmeter !cfg` with it")]
         return [Check("config", "file", "ok", f"{path} (not present: defaults, providers auto-detected)",
                       "`llmeter-bar config init` writes a commented file to start from")]
     try:

@@ -156,8 +156,9 @@ def refresh_now(
     now = time.time()
     for settings in instances:
         record = store.read(settings.key)
-        if not refresh.is_due(record, now, on_demand=on_demand):
-            report[settings.key] = _not_due_reason(record, now)
+        floor = refresh.on_demand_floor(settings) if on_demand else 0.0
+        if not refresh.is_due(record, now, on_demand=on_demand, floor=floor):
+            report[settings.key] = _not_due_reason(record, now, floor)
             continue
         token = store.try_lock(settings.key, refresh.lock_ttl(settings))
         if token is None:
@@ -174,10 +175,16 @@ def refresh_now(
     return report
 
 
-def _not_due_reason(record: dict | None, now: float) -> str:
+def _not_due_reason(record: dict | None, now: float, floor: float = 0.0) -> str:
     not_before = float((record or {}).get("not_before") or 0)
     if not_before > now:
         return f"skipped: rate limited for {int(not_before - now)} s more"
+    if refresh.debounced(record, now, floor):
+        ago = now - float((record or {}).get("attempt_at") or 0)
+        error = (record or {}).get("error") or {}
+        shown = f"{error.get('kind')}: {error.get('message')}" if error else "ok"
+        return (f"{shown} (fetched {ago:.0f} s ago, not fetched again: "
+                f"one on-demand refresh per {floor:g} s, see refresh_debounce)")
     return "skipped: fresh"
 
 

@@ -37,8 +37,9 @@ def lock_ttl(settings: ProviderSettings) -> float:
     return settings.timeout + LOCK_GRACE
 
 
-def is_due(record: dict | None, now: float, *, on_demand: bool = False) -> bool:
-    """Whether a fetch may start now. On demand skips the interval, never a 429 wait."""
+def is_due(record: dict | None, now: float, *, on_demand: bool = False, floor: float = 0.0) -> bool:
+    """Whether a fetch may start now. On demand skips the interval, never a 429 wait,
+    nor ``floor`` seconds after the last attempt (a double click is one fetch)."""
     if not record:
         return True
     attempt_at = float(record.get("attempt_at") or 0)
@@ -48,7 +49,23 @@ def is_due(record: dict | None, now: float, *, on_demand: bool = False) -> bool:
         return True
     if now < float(record.get("not_before") or 0):
         return False
+    if on_demand and debounced(record, now, floor):
+        return False
     return on_demand or now >= float(record.get("next_at") or 0)
+
+
+def debounced(record: dict | None, now: float, floor: float) -> bool:
+    """An attempt less than ``floor`` seconds ago; "no credentials" never holds a fetch back."""
+    if not record or record.get("unconfigured"):
+        return False
+    return 0 <= now - float(record.get("attempt_at") or 0) < floor
+
+
+def on_demand_floor(settings: ProviderSettings) -> float:
+    """Seconds between two on-demand fetches: the configured debounce, never below
+    what the provider's endpoint tolerates."""
+    entry = registry.entry_for(settings.id, settings.options)
+    return max(settings.debounce, entry.on_demand_floor if entry is not None else 0.0)
 
 
 def effective_interval(provider: Provider | None, settings: ProviderSettings) -> float:
@@ -207,7 +224,8 @@ def fetch_and_record(store: Store, instances: list[ProviderSettings]) -> dict[st
 
 def claim(store: Store, settings: ProviderSettings, now: float, *, on_demand: bool = False) -> str | None:
     """The fetch lock's token when a fetch of this instance is due, else None."""
-    if not is_due(store.read(settings.key), now, on_demand=on_demand):
+    floor = on_demand_floor(settings) if on_demand else 0.0
+    if not is_due(store.read(settings.key), now, on_demand=on_demand, floor=floor):
         return None
     if store.locked(settings.key):
         # A read, where try_lock is a write transaction: when every bar asks at
@@ -218,7 +236,7 @@ def claim(store: Store, settings: ProviderSettings, now: float, *, on_demand: bo
         return None  # a fetch is already running
     # Re-read under the lock: a refresher may have finished between our read
     # and our lock, and its fresh record must not be fetched again.
-    if is_due(store.read(settings.key), now, on_demand=on_demand):
+    if is_due(store.read(settings.key), now, on_demand=on_demand, floor=floor):
         return token
     store.unlock(settings.key, token)
     return None

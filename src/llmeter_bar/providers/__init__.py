@@ -22,11 +22,15 @@ class Entry:
     target: str  # "package.module:Class"
     name: str
     kind: str = "subscription"
+    # The least time between two on-demand fetches (refresh, clicks) the endpoint
+    # tolerates; a smaller refresh_debounce is raised to it. Here, not on the
+    # class, so a click in a watcher never imports the provider module.
+    on_demand_floor: float = 10.0
 
 
 REGISTRY: dict[str, Entry] = {
     # Add a provider: one file in this package and one line here.
-    "claude": Entry("llmeter_bar.providers.claude:Claude", "Claude", "subscription"),
+    "claude": Entry("llmeter_bar.providers.claude:Claude", "Claude", "subscription", 30.0),  # 429s bursts
     "codex": Entry("llmeter_bar.providers.codex:Codex", "Codex", "subscription"),
     "gemini": Entry("llmeter_bar.providers.gemini:Gemini", "Gemini", "subscription"),
     "cursor": Entry("llmeter_bar.providers.cursor:Cursor", "Cursor", "subscription"),
@@ -50,6 +54,7 @@ def entry_for(provider_id: str, options: dict[str, Any] | None = None) -> Entry 
             target=module,
             name=str(options.get("name") or provider_id),
             kind=str(options.get("kind") or "subscription"),
+            on_demand_floor=0.0,  # your own module: refresh_debounce alone decides
         )
     return REGISTRY.get(provider_id)
 

@@ -29,6 +29,8 @@ class ProviderSettings:
     base_url: str | None = None
     user_agent: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    # On-demand fetches (refresh, clicks) closer together than this reuse the record.
+    debounce: float = 30.0
 
     @property
     def key(self) -> str:

@@ -246,6 +246,9 @@ class SegmentRenderer(Renderer):
     # With ``hidden`` thresholds every provider may be omitted: most bars then
     # hide the segment (empty text); Claude Code would blank its whole line.
     blank_when_hidden: ClassVar[bool] = True
+    # Set per render from ctx.demo: sample figures are always marked as such.
+    demo: bool = False
+    DEMO_MARK: ClassVar[str] = "(demo)"
 
     def escape(self, text: str) -> str:
         return text
@@ -265,9 +268,14 @@ class SegmentRenderer(Renderer):
                    for p in items if p.text]
         if not painted:
             return "" if had and self.blank_when_hidden else self.escape(str(opts.get("empty")))
-        return str(opts.get("separator")).join(painted)
+        return self.mark() + str(opts.get("separator")).join(painted)
+
+    def mark(self) -> str:
+        """The demo prefix, escaped for the host; empty for real data."""
+        return self.escape(self.DEMO_MARK) + " " if self.demo else ""
 
     def render(self, results: list[ProviderResult], ctx: RenderContext) -> Rendered:
+        self.demo = ctx.demo
         try:
             return self.build(results, ctx)
         except ConfigError as exc:

@@ -34,7 +34,8 @@ class I3blocksRenderer(SegmentRenderer):
         crit = any(p.value_level == "crit" for p in items)
         out = {
             "full_text": self.line(items, opts, False, had),
-            "short_text": " ".join(p.text for p in short if p.text) or self.line([], opts, False, had),
+            "short_text": (self.mark() + " ".join(p.text for p in short if p.text) if any(p.text for p in short)
+                           else self.line([], opts, False, had)),
             "color": color,
         }
         return out, crit and bool(opts.get("urgent"))

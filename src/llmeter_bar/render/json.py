@@ -38,6 +38,9 @@ def provider_dict(result: ProviderResult, ctx: RenderContext) -> dict[str, Any]:
 class JsonRenderer(Renderer):
     name = "json"
     bar = False
+    # Scripts read generated_at and age_seconds: a replayed document would carry
+    # times up to a minute old, so every call renders afresh.
+    cacheable = False
 
     def render(self, results: list[ProviderResult], ctx: RenderContext) -> Rendered:
         document = {

@@ -43,6 +43,8 @@ class PlainRenderer(SegmentRenderer):
         lines = long_lines(results, ctx, opts, self.escape)
         if not lines:
             return Rendered("no providers configured or detected")
+        if ctx.demo:
+            lines.insert(0, ("(demo data: sample figures, not your usage)", "stale"))
         out = []
         for text, level in lines:
             # Only headers (unindented) and problem lines are coloured: a wall of colour reads worse.

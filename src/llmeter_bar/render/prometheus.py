@@ -129,6 +129,8 @@ class PrometheusRenderer(Renderer):
             if samples:
                 kind = "counter" if name in COUNTERS else "gauge"
                 lines += [f"# HELP {name} {escape_help(FAMILIES[name])}", f"# TYPE {name} {kind}", *samples]
+        if ctx.demo and lines:
+            lines.insert(0, "# llmeter-bar: demo data (--demo), sample figures, not your usage")
         # show.py adds the final newline the format requires after the last line.
         return Rendered("\n".join(lines) if lines else "# llmeter-bar: no providers")
 

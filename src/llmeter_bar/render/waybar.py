@@ -37,7 +37,10 @@ class WaybarRenderer(SegmentRenderer):
         items = pieces(results, ctx, opts, self.escape)
         level = overall(items) if items else ("ok" if results else "unconfigured")
         percents = [p.percent for p in items if p.percent is not None]
-        tooltip = "\r".join(text for text, _ in long_lines(results, ctx, opts, self.escape))
+        lines = [text for text, _ in long_lines(results, ctx, opts, self.escape)]
+        if ctx.demo and lines:
+            lines.insert(0, self.escape("(demo data: sample figures, not your usage)"))
+        tooltip = "\r".join(lines)
         return Rendered(_dump({
             "text": self.line(items, opts, self.use_color(opts, ctx), bool(results)),
             "tooltip": tooltip or self.escape("llmeter-bar: no providers"),

@@ -1,0 +1,138 @@
+"""What a new user and a script meet first: no sample figures passed off as real,
+exit codes that say what happened, an explicit config that must exist, on-demand
+refreshes that do not hammer an endpoint, JSON whose times are the time of the call."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from llmeter_bar import render
+from support import cli
+
+BAR_FORMATS = sorted(set(render.FORMATS) - {"json", "prometheus"})
+DEMO_FIGURES = ("61%", "74%", "$12.34")  # demo.py's Claude, Codex and OpenRouter
+
+
+@pytest.mark.parametrize("fmt", sorted(render.FORMATS))
+def test_without_credentials_every_format_prints_the_setup_state_not_sample_figures(fmt):
+    run = cli.run("--format", fmt, input="")  # stdout is a pipe, as in `x=$(llmeter-bar)`
+    assert run.returncode == 0 and run.stderr == ""
+    assert not any(figure in run.stdout for figure in DEMO_FIGURES), run.stdout
+    assert "Claude " not in run.stdout.replace("Claude Code", "")
+    if fmt == "json":
+        document = json.loads(run.stdout)
+        assert document["demo"] is False
+        assert [p["status"] for p in document["providers"]] == ["unconfigured"]
+        assert "llmeter-bar doctor" in document["providers"][0]["error"]["message"]
+    elif fmt == "prometheus":
+        assert 'llmeter_last_error{provider="llmeter",account="default",kind="config"} 1' in run.stdout
+    else:
+        assert "setup" in run.stdout
+
+
+def test_plain_without_credentials_is_the_setup_state():
+    assert cli.run().stdout == "llmeter setup\n"
+
+
+@pytest.mark.parametrize("fmt", BAR_FORMATS)
+def test_demo_is_marked_in_every_bar_format(fmt):
+    run = cli.run("--demo", "--format", fmt, input="")
+    assert run.returncode in (0, 33) and run.stderr == ""
+    assert "(demo)" in run.stdout.splitlines()[0] and "61%" in run.stdout
+
+
+def test_demo_marks_plain_json_prometheus_and_the_waybar_tooltip():
+    assert cli.run("--demo").stdout.startswith("(demo) Claude 61%")
+    assert cli.run("--demo", "--long").stdout.startswith("(demo data: sample figures, not your usage)\n")
+    assert json.loads(cli.run("--demo", "--format", "json").stdout)["demo"] is True
+    assert cli.run("--demo", "--format", "prometheus").stdout.startswith("# llmeter-bar: demo data (--demo)")
+    waybar = json.loads(cli.run("--demo", "--format", "waybar").stdout)
+    assert waybar["text"].startswith("(demo) <span") and waybar["tooltip"].startswith("(demo data")
+    i3blocks = cli.run("--demo", "--format", "i3blocks").stdout.splitlines()
+    assert i3blocks[0].startswith("(demo) ") and i3blocks[1].startswith("(demo) ")
+
+
+def test_refresh_exit_codes(fake_server, write_config):
+    fake_server.reply("/usage/fake", {"used": 40})
+    write_config(cli.fake_config(fake_server.url))
+    ok = cli.run("refresh", "fake")
+    assert (ok.returncode, ok.stdout) == (0, "fake: ok\n")
+    unknown = cli.run("refresh", "clade")
+    assert unknown.returncode == 2 and unknown.stdout == ""
+    assert "unknown provider 'clade'; known: anthropic-api, azure-openai, claude, codex" in unknown.stderr
+    assert "fake" in unknown.stderr and "general.providers" not in unknown.stderr
+    fake_server.reply("/usage/fake", {"error": "no"}, status=401)
+    failed = cli.run("refresh", "fake")
+    assert failed.returncode == 1 and failed.stdout.startswith("fake: auth:")
+    assert fake_server.hits["/usage/fake"] == 2  # the unknown name fetched nothing
+
+
+def test_a_missing_explicit_config_is_an_error_everywhere(tmp_path):
+    typo = str(tmp_path / "typo.toml")
+    assert cli.run("--config", typo, "--format", "tmux").stdout == "#[fg=#e06c75]• !cfg#[default]\n"
+    document = json.loads(cli.run("--config", typo, "--format", "json").stdout)
+    assert document["providers"][0]["error"]["message"] == f"{typo}: no such file (named by --config)"
+    show = cli.run("--config", typo, "config", "show")
+    assert show.returncode == 1 and f"{typo}: no such file (named by --config)" in show.stderr
+    doctor = cli.run("--config", typo, "doctor", "--format", "json")
+    assert doctor.returncode == 1
+    check = next(c for c in json.loads(doctor.stdout)["checks"] if c["area"] == "config")
+    assert check["status"] == "error" and "no such file (named by --config)" in check["message"]
+    # Without --config a missing file is the normal first run: defaults.
+    assert cli.run("config", "show").returncode == 0
+
+
+def test_on_demand_refreshes_within_the_debounce_reuse_the_record(fake_server, write_config):
+    fake_server.reply("/usage/fake", {"used": 40})
+    write_config(cli.fake_config(fake_server.url).replace("refresh_debounce = 0", "refresh_debounce = 30"))
+    first = cli.run("refresh", "fake")
+    assert first.stdout == "fake: ok\n"
+    for _ in range(3):
+        again = cli.run("refresh", "fake")
+        assert again.returncode == 0
+        assert again.stdout.startswith("fake: ok (fetched ") and "one on-demand refresh per 30 s" in again.stdout
+    assert fake_server.hits["/usage/fake"] == 1
+
+
+def test_the_debounce_never_goes_below_what_the_provider_tolerates():
+    from llmeter_bar.config import Config
+    from llmeter_bar.fetch import refresh
+
+    config = Config(data={"general": {"refresh_debounce": 0}})
+    assert refresh.on_demand_floor(config.settings_for("claude")) == 30.0
+    assert refresh.on_demand_floor(config.settings_for("codex")) == 10.0
+    assert refresh.on_demand_floor(Config().settings_for("codex")) == 30.0
+    assert refresh.on_demand_floor(Config(data={"provider": {"codex": {"refresh_debounce": 90}}})
+                                   .settings_for("codex")) == 90.0
+
+
+def test_json_is_never_replayed_from_the_output_cache(fake_server, write_config):
+    fake_server.reply("/usage/fake", {"used": 40})
+    write_config(cli.fake_config(fake_server.url))
+    cli.run("refresh")
+    first = json.loads(cli.run("--format", "json").stdout)
+    time.sleep(1.1)
+    second = json.loads(cli.run("--format", "json").stdout)
+    assert first["generated_at"] != second["generated_at"]
+    assert second["providers"][0]["age_seconds"] >= first["providers"][0]["age_seconds"] + 1
+
+
+def test_a_click_within_the_debounce_starts_no_fetch(tmp_path, fake_server, write_config):
+    """Clicks (waybar/i3bar/polybar, the watcher's SIGUSR1) claim through the same floor."""
+    from llmeter_bar.config import load
+    from llmeter_bar.live import clicks
+    from llmeter_bar.store.cache import Store
+
+    fake_server.reply("/usage/fake", {"used": 40})
+    write_config(cli.fake_config(fake_server.url).replace("refresh_debounce = 0", "refresh_debounce = 30"))
+    assert cli.run("refresh").stdout == "fake: ok\n"
+    store = Store(tmp_path / "cache")
+    try:
+        assert clicks.request_refresh(load(), store, []) == []
+        assert not store.locked("fake")
+    finally:
+        store.close()
+    assert fake_server.hits["/usage/fake"] == 1
