@@ -113,3 +113,14 @@ def test_unknown_keys_are_named_for_doctor() -> None:
             "brand_new_pool": None, "limits": [{"kind": "session", "percent": 1, "cap_minor": 3}]}
     result = Claude().parse(body, ProviderSettings("claude"), NOW)
     assert result.unknown_fields == ["brand_new_pool", "five_hour.window_minutes", "limits[].cap_minor"]
+
+
+def test_status_line_updates_keep_the_apis_saved_resets() -> None:
+    from llmeter_bar.providers.claude_statusline import merge, parse_statusline
+
+    previous = parse("codexbar3895_cedar_ember_saved_resets")
+    incoming = parse_statusline({"rate_limits": {"five_hour": {"used_percentage": 20, "resets_at": 1790269549}}},
+                                NOW)
+    merged = merge(previous, incoming)
+    assert [e.id for e in merged.extras] == ["saved_resets"]
+    assert next(w for w in merged.windows if w.id == "five_hour").used_percent == 20

@@ -99,3 +99,12 @@ async def test_fallback_is_recorded_stale_with_the_api_error_and_the_429_wait_ho
     assert shown.source == "log"
     doc = json.loads(run("json", [shown]).text)["providers"][0]
     assert doc["status"] == "stale" and doc["error"]["kind"] == "rate_limit"
+
+
+def test_a_rolled_over_side_window_stays_a_side_window() -> None:
+    from llmeter_bar.models import Window
+
+    past = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    window = Window("spark:five_hour", "Spark 5h", 90.0, past, 18000, scope="Spark", side=True)
+    rolled = state.roll_over(window, datetime(2026, 1, 2, tzinfo=timezone.utc))
+    assert rolled.estimated and rolled.used_percent == 0 and rolled.side and rolled.scope == "Spark"

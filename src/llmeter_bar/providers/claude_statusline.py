@@ -72,8 +72,8 @@ def merge(previous: ProviderResult | None, incoming: ProviderResult) -> Provider
 
     The status line's 5h/7d windows replace the previous ones; every other
     window of ``previous`` (per-model weekly, codenames) is kept in its order
-    after them, as are its extra-usage cost, credits, plan, account and
-    instance. A kept window whose reset time has passed is shown as 0 % and
+    after them, as are its extra-usage cost, credits, extras (saved resets,
+    pools), the unknown reply keys, plan, account and instance. A kept window whose reset time has passed is shown as 0 % and
     marked ``estimated``. The result is ``ok`` with no error: the status line
     is first-hand data even when the last API call failed. ``previous`` may be
     None, an error result, or another status-line result.
@@ -90,6 +90,8 @@ def merge(previous: ProviderResult | None, incoming: ProviderResult) -> Provider
         plan=incoming.plan or previous.plan,
         account=incoming.account or previous.account,
         instance=incoming.instance or previous.instance,
+        extras=incoming.extras or previous.extras,  # saved resets and pools only the API knows
+        unknown_fields=incoming.unknown_fields or previous.unknown_fields,
         status="ok",
         error=None,
     )

@@ -59,6 +59,8 @@ def roll_over(window: Window, now: datetime) -> Window:
         limit=window.limit,
         unlimited=window.unlimited,
         estimated=True,
+        scope=window.scope,
+        side=window.side,
     )
 
 
