@@ -441,3 +441,49 @@ def test_unusable_credential_file_is_broken_before_any_fetch(doctor, isolated_ho
     assert (f"✗ claude credentials cannot be used: {creds} is empty or not JSON; "
             "open Claude Code (run `claude`) to renew the login") in _text(run)
     assert creds.read_bytes() == b"\x00\xff binary junk \x80"  # never rewritten
+
+
+def _age_last_success(tmp_path: Path, seconds: float) -> None:
+    """Move the fake provider's last good figures ``seconds`` into the past (and its next fetch far away)."""
+    from datetime import timezone
+
+    from llmeter_bar.store.cache import Store
+
+    store = Store(tmp_path / "cache")
+    try:
+        record = store.read("fake") or {}
+        old = datetime.fromtimestamp(time.time() - seconds, timezone.utc).isoformat().replace("+00:00", "Z")
+        record["result"]["fetched_at"] = old
+        record["next_at"] = time.time() + 3600
+        store.write("fake", record)
+    finally:
+        store.close()
+
+
+def test_a_silent_meter_is_reported_with_the_cause_of_its_last_failure(doctor, write_config, fake_server,
+                                                                      tmp_path):
+    fake_server.reply("/usage/fake", {"used": 30})
+    write_config(cli.fake_config(fake_server.url, interval=300))
+    cli.run("refresh")
+    _age_last_success(tmp_path, 14 * 60)  # under three intervals of 5 min: quiet
+    assert not [x for x in _lines(doctor(), "warn") if "silent:" in x]
+    fake_server.reply("/usage/fake", "<html>oops</html>", status=503)
+    cli.run("refresh")
+    _age_last_success(tmp_path, 2 * 3600 + 60)
+    run = doctor()
+    (line,) = [x for x in _lines(run, "warn") if "silent" in x]
+    assert line.startswith("! fake silent: no successful fetch for 2h (more than 3 intervals of 5m); "
+                           "last failure (unavailable): HTTP 503"), line
+    assert run.returncode == 0  # a warning: the meter may heal by itself
+
+
+def test_a_meter_that_nothing_fetches_is_silent_without_a_failure(doctor, write_config, fake_server, tmp_path):
+    fake_server.reply("/usage/fake", {"used": 30})
+    write_config(cli.fake_config(fake_server.url, interval=300))
+    cli.run("refresh")
+    _age_last_success(tmp_path, 3 * 3600)
+    run = doctor()
+    (line,) = [x for x in _lines(run, "warn") if "silent" in x]
+    assert "fake silent: no successful fetch for 3h (more than 3 intervals of 5m); no failure recorded" in line
+    assert "is a bar, watcher or timer running llmeter-bar?" in _text(run)
+    assert "figures are stale" not in _text(run)  # said once, by the silent line

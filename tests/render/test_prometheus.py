@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -223,3 +224,72 @@ def test_textfile_script_writes_atomically_and_keeps_the_old_file_on_failure(tmp
     assert failed.returncode != 0
     assert target.read_text() == before
     assert sorted(p.name for p in target.parent.iterdir()) == ["llmeter.prom"]
+
+
+RULES = SCRIPT.parent / "llmeter-bar.rules.yml"
+
+
+def _rules() -> list[dict[str, str]]:
+    """The alerting rules file read as the strict YAML subset it is written in:
+    two-space indents, no tabs, ``key: value`` pairs, one rule per ``- alert:``."""
+    text = RULES.read_text(encoding="utf-8")
+    assert "\t" not in text
+    rules: list[dict[str, str]] = []
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    assert lines[:3] == ["groups:", "  - name: llmeter-bar", "    rules:"]
+    for line in lines[3:]:
+        indent = len(line) - len(line.lstrip(" "))
+        assert indent % 2 == 0, line
+        body = line.strip()
+        if body.startswith("- alert: "):
+            assert indent == 6, line
+            rules.append({"alert": body[len("- alert: "):]})
+            continue
+        key, sep, value = body.partition(": ")
+        assert (sep or body.endswith(":")) and rules, line
+        assert indent in (8, 10), line
+        if value.startswith('"'):
+            assert value.endswith('"') and '"' not in value[1:-1], line
+        rules[-1][(key if sep else body[:-1]) if indent == 8 else f"{rules[-1]['_in']}.{key}"] = value.strip('"')
+        if not sep:
+            rules[-1]["_in"] = body[:-1]
+    return rules
+
+
+def test_alerting_rules_parse_and_use_only_emitted_metrics():
+    from llmeter_bar.render.prometheus import FAMILIES
+
+    rules = _rules()
+    assert [r["alert"] for r in rules] == ["LlmeterSilent", "LlmeterNeverFetched", "LlmeterLoginExpired",
+                                           "LlmeterWindowAlmostFull"]
+    for rule in rules:
+        assert rule["expr"] and rule["annotations.summary"] and rule["labels.severity"] in ("warning", "info")
+        if "for" in rule:
+            assert re.fullmatch(r"\d+[smh]", rule["for"]), rule
+        names = set(re.findall(r"\bllmeter_[a-z_]+", rule["expr"]))
+        assert names and names <= set(FAMILIES), rule["expr"]
+        assert rule["expr"].count("(") == rule["expr"].count(")")
+    silent = rules[0]["expr"]
+    assert silent == ("time() - llmeter_last_success_timestamp_seconds > 3 * llmeter_refresh_interval_seconds")
+
+
+def test_the_silent_rule_fires_for_the_provider_whose_last_success_is_three_intervals_old():
+    """The rule's expression evaluated on real output: both operands carry the same
+    {provider, account} labels (one-to-one matching), and only the old one fires."""
+    fresh = ProviderResult(id="claude", name="Claude", fetched_at=NOW - timedelta(minutes=4), interval=300.0,
+                           windows=[Window("five_hour", "5h", 10.0, NOW + timedelta(hours=1), 18000)])
+    silent = ProviderResult(id="codex", name="Codex", instance="work", status="stale", interval=600.0,
+                            fetched_at=NOW - timedelta(minutes=31), error=ErrorInfo("auth", "auth", "expired"))
+    families = parse(render([fresh, silent]))
+    last = {tuple(sorted(labels.items())): v for labels, v in families["llmeter_last_success_timestamp_seconds"].samples}
+    every = {tuple(sorted(labels.items())): v for labels, v in families["llmeter_refresh_interval_seconds"].samples}
+    assert last.keys() == every.keys()
+
+    def firing(at: datetime) -> list[dict[str, str]]:
+        now = at.timestamp()
+        return [dict(k) for k, v in last.items() if now - v > 3 * every[k]]
+
+    assert firing(NOW) == [{"account": "work", "provider": "codex"}]
+    # The textfile froze at NOW (timer dead): the same file fires for claude 11 minutes later.
+    assert firing(NOW + timedelta(minutes=11, seconds=1)) == [
+        {"account": "default", "provider": "claude"}, {"account": "work", "provider": "codex"}]

@@ -153,12 +153,43 @@ def check(ctx: Context, settings: ProviderSettings, report: Report) -> list[Chec
         checks += _last_fetch(key, record, error, shown, now, found is not None)
     checks += _backoff(key, record, now, entry)
     checks += _drift(key, entry, record, shown)
-    if shown.status == "stale" and not error:
+    silent = _silent(key, shown, error, ctx.now)
+    if silent is not None:
+        checks.append(silent)
+    elif shown.status == "stale" and not error:
         stale_after = float(record.get("stale_after") or 3 * settings.interval)
         checks.append(Check(AREA, key, "warn", f"figures are stale: {age(entry['age_seconds'])} old "
                             f"(stale after {countdown(stale_after)})",
                             "fetches are overdue: run `llmeter-bar refresh` and check the log file"))
     return checks
+
+
+SILENT_INTERVALS = 3
+
+
+def _silent(key: str, shown: Any, error: dict | None, now: datetime) -> Check | None:
+    """A meter that stopped succeeding is worse than none: say so once its last
+    success is older than three fetch intervals, with the last failure's cause."""
+    interval = shown.interval
+    since = shown.age_seconds(now)
+    if not interval or since is None or since <= SILENT_INTERVALS * interval:
+        return None
+    message = (f"silent: no successful fetch for {age(since)} "
+               f"(more than {SILENT_INTERVALS} intervals of {countdown(interval)})")
+    if error:
+        kind = str(error.get("kind") or "unavailable")
+        message += f"; last failure ({kind}): {error.get('message') or kind}"
+        if kind in BREAKING:
+            hint = f"{'renew the login' if kind == 'auth' else 'fix the config'}, then `llmeter-bar refresh`"
+        else:
+            hint = KIND_HINTS.get(kind, "")
+    elif shown.source != "api":
+        message += f"; no failure recorded: the figures come from {shown.source}"
+        hint = "they update while that source runs; `llmeter-bar refresh` fetches from the API now"
+    else:
+        message += "; no failure recorded: nothing has fetched since"
+        hint = "fetches are overdue: is a bar, watcher or timer running llmeter-bar? `llmeter-bar refresh` fetches now"
+    return Check(AREA, key, "warn", message, hint)
 
 
 def _last_fetch(key: str, record: dict, error: dict | None, shown: Any, now: float, has_creds: bool) -> list[Check]:
