@@ -6,7 +6,6 @@ and never grows (issue 13, item 2)."""
 from __future__ import annotations
 
 import os
-import resource
 import time
 from pathlib import Path
 
@@ -33,10 +32,9 @@ def _config(root: Path, faults, providers: tuple[str, ...]) -> None:
 
 
 def _bounded_run(*args: str, env: dict[str, str]) -> tuple[e2e.Run, int]:
-    """A run that must end within timeout + 1 s, with its peak RSS in KB (children of this
-    process are only ever these runs and the server threads, so the delta is the run's)."""
+    """A run that must end within timeout + 1 s, with its own peak RSS in KB."""
     run = e2e.run(*args, env=env, timeout=TIMEOUT + 5)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    peak = run.peak_kb
     assert run.elapsed < TIMEOUT + 1, f"{args}: {run.elapsed:.1f} s"
     return run, peak
 

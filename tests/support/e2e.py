@@ -9,6 +9,7 @@ import math
 import os
 import re
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,16 +49,42 @@ class Run:
     stdout: str
     stderr: str
     elapsed: float
+    peak_kb: int = 0  # peak resident set of the run itself
 
     def json(self) -> Any:
         return strict_json(self.stdout)
 
 
 def run(*args: str, env: dict[str, str], timeout: float = 30, stdin: str = "") -> Run:
+    """Run the installed command; ``peak_kb`` is this process's own peak RSS (wait4), not
+    RUSAGE_CHILDREN's, which is the largest child the test process ever reaped."""
     started = time.monotonic()
-    done = subprocess.run([str(cli.SCRIPT), *args], capture_output=True, text=True, input=stdin,
-                          timeout=timeout, env=env)
-    return Run(args, done.returncode, done.stdout, done.stderr, time.monotonic() - started)
+    proc = subprocess.Popen([str(cli.SCRIPT), *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    captured: dict[str, bytes] = {}
+    readers = [threading.Thread(target=lambda n=n, s=s: captured.__setitem__(n, s.read()), daemon=True)
+               for n, s in (("out", proc.stdout), ("err", proc.stderr))]
+    for reader in readers:
+        reader.start()
+    try:
+        assert proc.stdin is not None
+        proc.stdin.write(stdin.encode())
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass
+    killed: list[bool] = []
+    killer = threading.Timer(timeout, lambda: (killed.append(True), proc.kill()))
+    killer.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    killer.cancel()
+    timed_out = bool(killed)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    for reader in readers:
+        reader.join()
+    if timed_out:
+        raise subprocess.TimeoutExpired([str(cli.SCRIPT), *args], timeout)
+    return Run(args, proc.returncode, captured.get("out", b"").decode(errors="replace"),
+               captured.get("err", b"").decode(errors="replace"), time.monotonic() - started, usage.ru_maxrss)
 
 
 def _no_constant(name: str) -> Any:
