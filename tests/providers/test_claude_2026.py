@@ -124,3 +124,22 @@ def test_status_line_updates_keep_the_apis_saved_resets() -> None:
     merged = merge(previous, incoming)
     assert [e.id for e in merged.extras] == ["saved_resets"]
     assert next(w for w in merged.windows if w.id == "five_hour").used_percent == 20
+
+
+def test_spend_and_extra_usage_are_one_budget_and_utilization_fills_a_missing_used() -> None:
+    body = {"five_hour": None, "limits": [],
+            "spend": {"enabled": True, "used": {"amount_minor": 500, "currency": "USD", "exponent": 2}},
+            "extra_usage": {"is_enabled": True, "monthly_limit": 2000, "used_credits": 500}}
+    result = Claude().parse(body, ProviderSettings("claude"), NOW)
+    assert result.cost.period == "spend" and result.extras == []  # type: ignore[union-attr]
+    capped = {"extra_usage": {"is_enabled": False, "monthly_limit": 2000, "used_credits": None,
+                              "utilization": 100.0, "currency": "EUR", "disabled_reason": "spend_limit_reached"}}
+    cost = Claude().parse(capped, ProviderSettings("claude"), NOW).cost
+    assert cost is not None and (cost.used, cost.limit, cost.currency) == (20.0, 20.0, "EUR")
+
+
+def test_a_string_scope_is_account_wide_only_when_it_says_so() -> None:
+    body = {"limits": [{"kind": "session", "percent": 10, "resets_at": "2026-09-23T15:00:00+00:00", "scope": "account"},
+                       {"kind": "session", "percent": 70, "resets_at": "2026-09-23T15:00:00+00:00", "scope": "Fable"}]}
+    by_id = {w.id: w.used_percent for w in Claude().parse(body, ProviderSettings("claude"), NOW).windows}
+    assert by_id == {"five_hour": 10, "five_hour_fable": 70}

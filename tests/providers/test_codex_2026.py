@@ -108,3 +108,10 @@ def test_a_rolled_over_side_window_stays_a_side_window() -> None:
     window = Window("spark:five_hour", "Spark 5h", 90.0, past, 18000, scope="Spark", side=True)
     rolled = state.roll_over(window, datetime(2026, 1, 2, tzinfo=timezone.utc))
     assert rolled.estimated and rolled.used_percent == 0 and rolled.side and rolled.scope == "Spark"
+
+
+def test_limit_reached_flag_blocks_even_below_100() -> None:
+    body = {"plan_type": "plus", "rate_limit": {"allowed": False, "limit_reached": True,
+            "primary_window": {"used_percent": 97, "limit_window_seconds": 18000, "reset_after_seconds": 600}}}
+    result = Codex().parse(body, ProviderSettings("codex"), datetime(2026, 9, 1, tzinfo=timezone.utc))
+    assert [(w.id, w.used_percent) for w in result.windows] == [("blocked", 100.0), ("five_hour", 97.0)]

@@ -320,3 +320,11 @@ def test_org_seat_credits_used_are_listed_in_long_and_json() -> None:
     assert "AI credits used: 2111 credits · $21.11" in run("plain", [result], long=True).text
     doc = _json.loads(run("json", [result]).text)["providers"][0]
     assert doc["extras"][0]["id"] == "ai_credits" and doc["extras"][0]["value"] == 2111
+
+
+def test_ai_credits_with_only_credits_used_and_an_entitlement_are_a_window() -> None:
+    body = {"copilot_plan": "individual", "token_based_billing": True,
+            "quota_snapshots": {"premium_interactions": {"entitlement": 1500, "credits_used": 375,
+                                                         "unlimited": False}}}
+    window = _win(provider.parse(body, settings), "premium")
+    assert (window.label, window.used, window.limit, window.used_percent) == ("AI credits", 375, 1500, 25.0)

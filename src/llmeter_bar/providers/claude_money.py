@@ -7,13 +7,15 @@ Readings (each covered by a fixture or a test in test_claude_fixtures.py):
   (``exponent``, ``decimal_places``), else from the currency's ISO-4217
   exponent (2 for USD/EUR/BRL, 0 for KRW/JPY, 3 for KWD). A field whose name
   ends in ``_minor`` is minor units even without an exponent.
-* ``extra_usage`` with ``is_enabled: false`` is dropped, unless the cap was hit
+* ``extra_usage`` without ``used_credits`` but with a cap and ``utilization``
+  spends that share of the cap. With ``is_enabled: false`` it is dropped, unless the cap was hit
   (used >= limit) or a ``disabled_reason`` says why (``out_of_credits``,
   ``spend_limit_reached``): then it is shown as spend with the reason, since a
   disabled overage at its cap is exactly what the user must see.
 * ``spend`` (enterprise and usage-based accounts, often with null windows):
   used and limit, each a number or an ``{amount_minor, exponent, currency}``
-  object; the limit may be missing (uncapped).
+  object; the limit may be missing (uncapped). ``spend`` and ``extra_usage``
+  describe one budget: when both are there, ``spend`` is the one shown.
 * A top-level object that is not a known window and carries money fields
   (``used_credits``, ``amount_minor``, ``balance_minor``...) is a credit pool
   under a codename: shown as an extra in its currency.
@@ -106,10 +108,13 @@ def parse_extra_usage(value: Any) -> Cost | None:
     currency = _currency(data, None) or "USD"
     exponent = _exponent(data, currency, None)
     used = money(data.get("used_credits"), currency, exponent)
-    if used is None:
-        return None  # enabled but no figure: showing $0.00 would be invented
     limit_found = money(data.get("monthly_limit"), currency, exponent)
     limit = limit_found[0] if limit_found is not None and limit_found[0] > 0 else None
+    share = to_float(data.get("utilization"))
+    if used is None and limit is not None and share is not None:
+        used = (limit * share / 100.0, currency)  # the server's own share of the cap
+    if used is None:
+        return None  # enabled but no figure: showing $0.00 would be invented
     note = None
     if data.get("is_enabled") is False:
         reason = to_str(data.get("disabled_reason"))

@@ -109,6 +109,9 @@ def _model_windows(payload: dict[str, Any]) -> dict[str, Window]:
 
 def _scope_name(scope: Any) -> str | None:
     """The model (or surface) an entry is limited to; None for an account-wide entry."""
+    if isinstance(scope, str):  # a bare string: "account" (or similar) is account-wide, else a name
+        text = scope.strip()
+        return None if text.lower() in ("", "account", "all", "global", "org", "organization", "none") else text
     data = as_dict(scope)
     for dimension in ("model", "surface"):
         node = data.get(dimension)
@@ -193,13 +196,9 @@ def parse_body(payload: Any, now: datetime | None = None) -> ClaudeUsage:
     models = _model_windows(payload)
     models.update(scoped)  # limits[] is the newer, authoritative per-model source
     windows.update(models)
-    spend = claude_money.parse_spend(payload.get("spend"))
-    extra = parse_extra_usage(payload.get("extra_usage"))
-    cost = spend or extra
+    # spend and extra_usage describe one budget (t3code's reading): spend wins.
+    cost = claude_money.parse_spend(payload.get("spend")) or parse_extra_usage(payload.get("extra_usage"))
     extras = _extras(payload)
-    if spend is not None and extra is not None:
-        extras.insert(0, Extra(id="extra_usage", label="extra usage", value=extra.used, unit=extra.currency,
-                               limit=extra.limit, note=extra.note))
     if not windows and cost is None:
         raise FetchError("parse", "usage response has no usable windows, spend or extra usage")
     # Session and weekly first whatever the wire order: bars show the first ones.

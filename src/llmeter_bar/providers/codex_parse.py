@@ -243,6 +243,9 @@ def parse_body(payload: Any, now: datetime, headers: Mapping[str, str] | None = 
     if pool is not None:
         windows.append(pool)
     reason = reached_reason(payload.get("rate_limit_reached_type"))
+    main = as_dict(payload.get("rate_limit"))
+    if reason is None and (main.get("limit_reached") is True or main.get("allowed") is False):
+        reason = "limit_reached"  # the account is refused now, whatever the window figures say
     if reason is not None:
         windows.insert(0, blocked_window(reason))
     credits = credits_of(payload.get("credits"))

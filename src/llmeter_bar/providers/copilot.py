@@ -96,6 +96,10 @@ def _bucket_window(key: str, bucket: dict[str, Any], reset: datetime | None,
     used = entitlement - remaining if entitlement is not None and remaining is not None else None
     if percent_left is None and used is not None and entitlement:
         percent_left = (remaining or 0.0) / entitlement * 100.0
+    credits_used = to_float(bucket.get("credits_used"))
+    if percent_left is None and used is None and credits_used is not None and entitlement:
+        used = credits_used  # AI credits: only the spent count is sent
+        percent_left = 100.0 - credits_used / entitlement * 100.0
     if remaining is not None and remaining < 0:
         percent_left = min(percent_left if percent_left is not None else 0.0, 0.0)  # over quota, whatever the noise
     if percent_left is None:
