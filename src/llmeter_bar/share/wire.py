@@ -109,8 +109,8 @@ def _clean_result(data: dict[str, Any], provider_id: str) -> dict[str, Any]:
             raise Refused("a window is not an object")
         for name in ("used_percent", "used", "limit", "window_seconds"):
             _finite(window.get(name), f"window {name}")
-        clean_windows.append({**window, "id": text(window.get("id"), 40) or "window",
-                              "label": text(window.get("label"), 40)})
+        strings = {k: text(v, 40) for k, v in window.items() if isinstance(v, str)}
+        clean_windows.append({**window, **strings, "id": strings.get("id") or "window"})
     money = {}
     for part, fields in (("cost", ("used", "limit")), ("credits", ("balance",))):
         value = data.get(part)
@@ -138,6 +138,8 @@ def parse_record(payload: bytes, provider_id: str, now: float | None = None) -> 
     try:
         result = ProviderResult.from_dict(_clean_result(data, provider_id))
         not_before_at = _parse_iso(data.get("not_before"))
+    except Refused:
+        raise
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise Refused(f"malformed ({type(exc).__name__})") from None
     not_before = min(not_before_at.timestamp(), now + MAX_WAIT) if not_before_at else 0.0
