@@ -77,11 +77,18 @@ def broker(tmp_path: Path):
         yield running
 
 
+@pytest.fixture(scope="session")
+def tls_certs(tmp_path_factory: pytest.TempPathFactory):
+    from support.broker import make_certs
+
+    return make_certs(tmp_path_factory.mktemp("certs"))
+
+
 @pytest.fixture
-def tls_broker(tmp_path: Path):
+def tls_broker(tmp_path: Path, tls_certs):
     folder = tmp_path / "tls-broker"
     folder.mkdir()
-    with Broker(folder, tls=True, user="llmeter", password=PASSWORD) as running:
+    with Broker(folder, tls=True, user="llmeter", password=PASSWORD, certs=tls_certs) as running:
         yield running
 
 

@@ -40,7 +40,7 @@ def make_certs(folder: Path) -> tuple[Path, Path, Path]:
 
 class Broker:
     def __init__(self, folder: Path, *, tls: bool = False, user: str | None = None,
-                 password: str | None = None) -> None:
+                 password: str | None = None, certs: tuple[Path, Path, Path] | None = None) -> None:
         self.folder = folder
         self.tls = tls
         self.user, self.password = user, password
@@ -52,7 +52,7 @@ class Broker:
         if os.geteuid() == 0:
             lines.append("user root")  # else it drops to "mosquitto", who cannot read the tmp dir
         if tls:
-            self.ca, cert, key = make_certs(folder)
+            self.ca, cert, key = certs or make_certs(folder)
             lines += [f"cafile {self.ca}", f"certfile {cert}", f"keyfile {key}"]
         if user:
             passwd = folder / "passwd"
@@ -100,7 +100,7 @@ class Broker:
         self.stop()
 
 
-def retained(broker: Broker, topic: str = "#", wait: float = 1.0) -> dict[str, bytes]:
+def retained(broker: Broker, topic: str = "#", wait: float = 3.0) -> dict[str, bytes]:
     """Every retained message on the broker (read with a client of our own)."""
     import asyncio
     import ssl
@@ -110,12 +110,18 @@ def retained(broker: Broker, topic: str = "#", wait: float = 1.0) -> dict[str, b
     async def read() -> dict[str, bytes]:
         context = ssl.create_default_context(cafile=str(broker.ca)) if broker.tls else None
         found: dict[str, bytes] = {}
+        sync = f"zz-test-sync/{os.getpid()}-{time.monotonic_ns()}"
         async with aiomqtt.Client("127.0.0.1", broker.port, username=broker.user, password=broker.password,
                                   tls_context=context) as client:
             await client.subscribe(topic)
+            await client.subscribe(sync)
+            # Retained messages come first; once our own message is back, all of them are in.
+            await client.publish(sync, b"end", qos=1)
             try:
                 async with asyncio.timeout(wait):
                     async for message in client.messages:
+                        if str(message.topic) == sync:
+                            break
                         if message.retain:
                             found[str(message.topic)] = bytes(message.payload)  # type: ignore[arg-type]
             except TimeoutError:
