@@ -63,6 +63,13 @@ def demo_results(only: list[str] | None = None, now: datetime | None = None) -> 
             id="deepseek", name="DeepSeek", kind="api", source="demo", fetched_at=fetched,
             credits=Credits(balance=63.4, currency="CNY", label="balance"),
         ),
+        ProviderResult(
+            id="synthetic", name="Synthetic", plan="Starter", source="demo", fetched_at=fetched,
+            windows=[
+                Window("five_hour", "5h", 20.0, None, 18000, used=150, limit=750),
+                Window("weekly", "7d", 1.9, None, 604800, used=0.7, limit=36.0),
+            ],
+        ),
     ]
     if only:
         wanted = {item.partition(":")[0] for item in only}
