@@ -143,3 +143,12 @@ def test_a_string_scope_is_account_wide_only_when_it_says_so() -> None:
                        {"kind": "session", "percent": 70, "resets_at": "2026-09-23T15:00:00+00:00", "scope": "Fable"}]}
     by_id = {w.id: w.used_percent for w in Claude().parse(body, ProviderSettings("claude"), NOW).windows}
     assert by_id == {"five_hour": 10, "five_hour_fable": 70}
+
+
+def test_scoped_identity_all_models_and_contradicting_groups() -> None:
+    fixture = load_fixture("claude", "codexbar_scoped_mapper_ids_all_models_groups")
+    result = parse("codexbar_scoped_mapper_ids_all_models_groups")
+    scoped = {w.id: (w.used_percent, w.label) for w in result.windows if w.scope}
+    assert {k: v[0] for k, v in scoped.items()} == fixture["expected"]["scoped"]
+    assert scoped["seven_day_fable"][1] == "Fable 7d"  # a rename under the same model id is one window
+    assert scoped["seven_day_team_research"][1] == "Team / Research 7d"

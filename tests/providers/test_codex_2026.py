@@ -14,7 +14,7 @@ from aioresponses import aioresponses
 
 from providers.test_codex import URL_USAGE, OK_BODY, log_line, write_auth, write_log
 from render.helpers import run
-from support.fixtures import load_fixture
+from support.fixtures import FIXTURES, load_fixture
 from llmeter_bar.fetch import refresh
 from llmeter_bar.models import ProviderResult
 from llmeter_bar.providers.base import ProviderSettings
@@ -32,7 +32,8 @@ async def fetch(settings: ProviderSettings | None = None) -> ProviderResult:
 
 async def test_banked_resets_count_and_earliest_expiry(isolated_home: Path) -> None:
     write_auth(isolated_home / ".codex")
-    listing = load_fixture("codex", "openusage_reset_credits_endpoint_list")["payload"]
+    listing = json.loads(json.dumps(load_fixture("codex", "openusage_reset_credits_endpoint_list")["payload"])
+                         .replace("2026-02-20", "2099-02-20"))  # still to come whenever the test runs
     with aioresponses() as mocked:
         mocked.get(URL_USAGE, payload={**OK_BODY, "rate_limit_reset_credits": {"available_count": 2}})
         mocked.get(URL_RESETS, payload=listing)
@@ -40,7 +41,7 @@ async def test_banked_resets_count_and_earliest_expiry(isolated_home: Path) -> N
         calls = {str(url): len(c) for (_, url), c in mocked.requests.items()}
     (extra,) = result.extras
     assert (extra.id, extra.value) == ("reset_credits", 2.0)
-    assert extra.expires_at == datetime(2026, 2, 20, 17, 30, tzinfo=timezone.utc)  # consumed ones do not count
+    assert extra.expires_at == datetime(2099, 2, 20, 17, 30, tzinfo=timezone.utc)  # consumed ones do not count
     assert calls == {URL_USAGE: 1, URL_RESETS: 1}
 
 
@@ -115,3 +116,19 @@ def test_limit_reached_flag_blocks_even_below_100() -> None:
             "primary_window": {"used_percent": 97, "limit_window_seconds": 18000, "reset_after_seconds": 600}}}
     result = Codex().parse(body, ProviderSettings("codex"), datetime(2026, 9, 1, tzinfo=timezone.utc))
     assert [(w.id, w.used_percent) for w in result.windows] == [("blocked", 100.0), ("five_hour", 97.0)]
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (FIXTURES / "codex_reset_credits").glob("*.json")))
+def test_reset_credit_lists(name: str) -> None:
+    from llmeter_bar.providers.codex_parse import reset_credits
+
+    fixture = load_fixture("codex_reset_credits", name)
+    now = datetime.fromisoformat(fixture["now"].replace("Z", "+00:00"))
+    found = reset_credits(fixture["payload"], now)
+    want = fixture["expected"]
+    if want.get("invalid"):
+        assert found is None
+        return
+    assert found is not None and found.value == want["count"]
+    earliest = want["earliest"]
+    assert found.expires_at == (datetime.fromisoformat(earliest.replace("Z", "+00:00")) if earliest else None)

@@ -107,49 +107,68 @@ def _model_windows(payload: dict[str, Any]) -> dict[str, Window]:
     return found
 
 
-def _scope_name(scope: Any) -> str | None:
-    """The model (or surface) an entry is limited to; None for an account-wide entry."""
+_ALL_MODELS = ("all models", "all_models", "all", "weekly", "account")
+
+
+def _scope(scope: Any) -> tuple[str, str, str | None] | None:
+    """(slug, display name, API id) of the model or surface an entry is limited to;
+    None for an account-wide entry (no scope, an empty one, or "All models")."""
     if isinstance(scope, str):  # a bare string: "account" (or similar) is account-wide, else a name
         text = scope.strip()
-        return None if text.lower() in ("", "account", "all", "global", "org", "organization", "none") else text
+        return None if text.lower() in _ALL_MODELS + ("", "global", "org", "organization", "none") else (
+            _slug(text), text, None)
     data = as_dict(scope)
     for dimension in ("model", "surface"):
         node = data.get(dimension)
         if isinstance(node, dict):
-            name = to_str(node.get("display_name")) or to_str(node.get("id")) or to_str(node.get("name"))
-            if name:
-                return name
-        elif to_str(node):
-            return to_str(node)
-    if any(v not in (None, "", {}, []) for v in data.values()):
-        return next((to_str(v) for v in data.values() if to_str(v)), "scoped")
+            ident = to_str(node.get("id"))
+            name = to_str(node.get("display_name")) or to_str(node.get("name")) or ident
+        else:
+            ident, name = None, to_str(node)
+        if not name:
+            continue
+        if name.lower() in _ALL_MODELS or (ident or "").lower().endswith("all_models"):
+            return None  # "All models" is the account's own weekly lane (CodexBar's reading)
+        # Named by its display name, so the legacy seven_day_<name> key and its
+        # limits[] twin are one window; the API's id (when sent) collapses renames.
+        return _slug(name), name, ident
     return None
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "scoped"
+    return _ALIASES.get(slug, slug)
 
 
 def _limits_windows(limits: list[Any]) -> tuple[dict[str, Window], dict[str, Window]]:
     """(account-wide windows keyed by legacy id, scoped per-model windows)."""
     main: dict[str, Window] = {}
     scoped: dict[str, Window] = {}
+    seen_ids: set[tuple[str, str]] = set()
     for entry in limits:
         data = as_dict(entry)
         kind = to_str(data.get("kind")) or ""
         period = _KIND_PERIOD.get(kind)
-        if period is None:
-            continue  # an unknown kind: shape drift we cannot label honestly
+        group = to_str(data.get("group"))
+        if period is None or (group and group not in ("session", "weekly")):
+            continue  # an unknown kind or a contradicting group: drift we cannot label honestly
         seconds, suffix = PERIODS[period]
-        name = _scope_name(data.get("scope"))
-        if name is None and kind.endswith("_scoped"):
+        found = _scope(data.get("scope"))
+        if found is None and kind.endswith("_scoped"):
             continue  # scoped to nothing we can name
-        if name is None:
+        if found is None:
             window = _window(period, suffix, data, seconds, "percent")
             if window is not None:
                 main.setdefault(window.id, window)
             continue
-        slug = "_".join(name.lower().split())
-        slug = _ALIASES.get(slug, slug)
+        slug, name, ident = found
+        if ident is not None and (period, ident) in seen_ids:
+            continue  # the same model under another name
         window = _window(f"{period}_{slug}", f"{name} {suffix}", data, seconds, "percent", scope=name)
         if not _placeholder(window):
             scoped.setdefault(window.id, window)  # type: ignore[union-attr]
+            if ident is not None:
+                seen_ids.add((period, ident))
     return main, scoped
 
 
@@ -184,8 +203,7 @@ def parse_body(payload: Any, now: datetime | None = None) -> ClaudeUsage:
     for entry in as_list(payload.get("model_scoped")):  # Claude Code's get_usage spelling (t3code)
         data = as_dict(entry)
         name = to_str(data.get("display_name"))
-        window = _window(f"seven_day_{'_'.join((name or '').lower().split())}", f"{name} 7d", data, SEVEN_DAYS,
-                         scope=name) if name else None
+        window = _window(f"seven_day_{_slug(name)}", f"{name} 7d", data, SEVEN_DAYS, scope=name) if name else None
         if not _placeholder(window):
             scoped.setdefault(window.id, window)  # type: ignore[union-attr]
     windows: dict[str, Window] = {}

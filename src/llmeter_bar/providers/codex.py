@@ -191,7 +191,7 @@ class Codex(Provider):
                 timeout=settings.timeout, auth_hint=RENEW_HINT, headers=self.headers(settings, auth))
         except FetchError:
             return announced
-        return reset_credits(payload) or announced
+        return reset_credits(payload, utcnow()) or announced
 
     def parse(self, payload: Any, settings: ProviderSettings, now: datetime | None = None) -> ProviderResult:
         now = now or utcnow()

@@ -210,15 +210,23 @@ def credits_of(value: Any) -> Credits | None:
     return Credits(balance=balance, currency=None, label="credits") if balance is not None else None
 
 
-def reset_credits(payload: Any) -> Extra | None:
-    """Banked resets from ``/wham/rate-limit-reset-credits``: count and earliest expiry."""
+def reset_credits(payload: Any, now: datetime | None = None) -> Extra | None:
+    """Banked resets from ``/wham/rate-limit-reset-credits``: count and earliest expiry.
+
+    The count is ``available_count`` (a negative one is invalid: None); the
+    expiry is the earliest of the ``available`` credits that have not expired
+    at ``now`` (redeemed, consumed and unknown statuses are ignored).
+    """
     data = as_dict(payload)
     items = [as_dict(c) for c in as_list(data.get("credits")) if isinstance(c, dict)]
-    live = [c for c in items if to_str(c.get("status")) in (None, "available", "active", "granted")]
+    live = [c for c in items if to_str(c.get("status")) in (None, "available")]
     count = to_int(data.get("available_count"))
+    if count is not None and count < 0:
+        return None
     if count is None and not items:
         return None
-    expiries = [t for t in (parse_time(c.get("expires_at")) for c in live) if t is not None]
+    expiries = [t for t in (parse_time(c.get("expires_at")) for c in live)
+                if t is not None and (now is None or t > now)]
     return Extra(id="reset_credits", label="banked resets", value=float(len(live) if count is None else count),
                  unit="count", expires_at=min(expiries) if expiries else None)
 
