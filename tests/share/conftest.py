@@ -58,7 +58,7 @@ def make_machine(tmp: Path, name: str, broker: Broker, vendor_url: str, *, inter
     config.parent.mkdir(parents=True)
     ca = f'ca_file = "{broker.ca}"\n' if broker.ca else ""
     config.write_text(
-        f'[general]\nproviders = ["vendor"]\ninterval = {interval}\ntimeout = 3\n'
+        f'[general]\nproviders = ["vendor"]\ninterval = {interval}\ntimeout = 3\nrefresh_debounce = 0\n'
         f'[provider.vendor]\nmodule = "support.share_vendor:Vendor"\nbase_url = "{vendor_url}"\n'
         f"interval = {interval}\n{provider_extra}\n"
         f'[share]\nbroker = "{broker.url}"\n{ca}machine = "{name}"\nkey = "{SHARE_KEY}"\n{extra_share}\n'
