@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import aiohttp
@@ -172,3 +173,24 @@ async def test_go_refused_key_is_auth_without_echoing_it(monkeypatch: pytest.Mon
             with pytest.raises(FetchError) as info:
                 await go.fetch(session, ProviderSettings(id="opencode-go"), now=NOW)
     assert info.value.kind == "auth" and key not in str(info.value)
+
+
+async def test_go_key_from_opencodes_own_auth_file(isolated_home, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENCODE_GO_API_KEY", raising=False)
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.delenv("OPENCODE_DATA_DIR", raising=False)
+    key = "sk-go-from-auth-json-0123456789"
+    auth = isolated_home / ".local" / "share" / "opencode" / "auth.json"
+    auth.parent.mkdir(parents=True)
+    auth.write_text(json.dumps({"opencode": {"type": "api", "key": "zen-key-unused-0000"},
+                                "opencode-go": {"type": "api", "key": key}}))
+    before = auth.read_bytes()
+    assert go.credentials(ProviderSettings(id="opencode-go")).source == str(auth)
+    body = load_fixture("opencode", "goapi_openusage_dashboard_percents_rate_limited")["payload"]
+    with aioresponses() as mocked:
+        mocked.get("https://opencode.ai/zen/go/v1/usage", payload=body)
+        async with aiohttp.ClientSession() as session:
+            result = await go.fetch(session, ProviderSettings(id="opencode-go"), now=NOW)
+        ((_, _), calls), = mocked.requests.items()
+    assert calls[0].kwargs["headers"]["Authorization"] == f"Bearer {key}"
+    assert [w.used_percent for w in result.windows] == [12, 8, 100] and auth.read_bytes() == before

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from llmeter_bar import logs
@@ -24,6 +25,7 @@ from llmeter_bar.errors import FetchError, NotConfigured
 from llmeter_bar.models import Credits, ProviderResult, utcnow
 from llmeter_bar.providers import _money, opencode_go_parse
 from llmeter_bar.providers.base import CredentialInfo, Provider, ProviderSettings
+from llmeter_bar.providers.credfile import read_json_object
 
 if TYPE_CHECKING:
     import aiohttp
@@ -170,6 +172,18 @@ class OpenCodeZen(_OpenCode):
         )
 
 
+def opencode_auth_path(settings: ProviderSettings) -> Path:
+    """OpenCode's auth.json: option ``auth_file``, $OPENCODE_DATA_DIR, $XDG_DATA_HOME/opencode, ~/.local/share/opencode."""
+    explicit = settings.option("auth_file")
+    if isinstance(explicit, str) and explicit.strip():
+        return Path(explicit).expanduser()
+    if os.environ.get("OPENCODE_DATA_DIR", "").strip():
+        return Path(os.environ["OPENCODE_DATA_DIR"]).expanduser() / "auth.json"
+    data_home = os.environ.get("XDG_DATA_HOME", "").strip()
+    base = Path(data_home).expanduser() if data_home else Path.home() / ".local" / "share"
+    return base / "opencode" / "auth.json"
+
+
 class OpenCodeGo(_OpenCode):
     """OpenCode Go: an API key (``/zen/go/v1/usage``, no cookie needed) first, else the web page."""
 
@@ -179,13 +193,20 @@ class OpenCodeGo(_OpenCode):
     entry_page: ClassVar[str] = "/go"
 
     def _api_key(self, settings: ProviderSettings) -> tuple[str, str] | None:
-        for env in (GO_KEY_ENV,):
-            if os.environ.get(env, "").strip():
-                return os.environ[env].strip(), f"env:{env}"
+        if os.environ.get(GO_KEY_ENV, "").strip():
+            return os.environ[GO_KEY_ENV].strip(), f"env:{GO_KEY_ENV}"
         option = settings.option("api_key")
         if isinstance(option, str) and option.strip():
             return option.strip(), "config"
-        return None
+        # OpenCode's own login (`opencode auth login`, provider "opencode-go"), read-only.
+        path = opencode_auth_path(settings)
+        try:
+            data = read_json_object(path, "log in to OpenCode Go again (`opencode auth login`)")
+        except FetchError:
+            return None  # unreadable: the cookie, if any, still works
+        entry = (data or {}).get("opencode-go")
+        key = entry.get("key") if isinstance(entry, dict) else None
+        return (key.strip(), str(path)) if isinstance(key, str) and key.strip() else None
 
     def credentials(self, settings: ProviderSettings) -> CredentialInfo | None:
         key = self._api_key(settings)
