@@ -64,6 +64,15 @@ def demo_results(only: list[str] | None = None, now: datetime | None = None) -> 
             credits=Credits(balance=63.4, currency="CNY", label="balance"),
         ),
         ProviderResult(
+            id="factory", name="Factory", source="demo", fetched_at=fetched,
+            windows=[
+                Window("five_hour", "5h", 12.0, now + 3 * hour, 18000),
+                Window("weekly", "7d", 34.0, now + 90 * hour, 604800),
+                Window("monthly", "month", 56.0, month_end, None),
+            ],
+            credits=Credits(balance=25.0, currency="USD", label="extra usage"),
+        ),
+        ProviderResult(
             id="synthetic", name="Synthetic", plan="Starter", source="demo", fetched_at=fetched,
             windows=[
                 Window("five_hour", "5h", 20.0, None, 18000, used=150, limit=750),

@@ -22,6 +22,7 @@ SECRETS = {
     "AZURE_OPENAI_API_KEY": "azkey-SCRUBME-eeee5555",
     "DEEPSEEK_API_KEY": "sk-SCRUBME-deepseek-mmmm5656",
     "SYNTHETIC_API_KEY": "syn_SCRUBME_synthetic_nnnn7878",
+    "FACTORY_API_KEY": "fk-SCRUBME-factory-oooo9090",
 }
 CLAUDE_TOKEN = "sk-ant-oat01-SCRUBME-ffff6666"
 CLAUDE_REFRESH = "sk-ant-ort01-SCRUBME-refresh"
@@ -32,7 +33,7 @@ CURSOR_SIGNATURE = "SCRUBMEjjjj0000sig"
 OPENCODE_COOKIE = "Fe26.2**SCRUBME-kkkk1212"
 ENV = dict(SECRETS, AZURE_OPENAI_RESOURCE="res", OPENCODE_AUTH_COOKIE=f"auth={OPENCODE_COOKIE}")
 PROVIDERS = ("claude", "codex", "gemini", "cursor", "copilot", "anthropic-api", "openai-api", "openrouter",
-             "azure-openai", "opencode-zen", "opencode-go", "deepseek", "synthetic")
+             "azure-openai", "opencode-zen", "opencode-go", "deepseek", "factory", "synthetic")
 
 
 def _jwt(claims: dict, signature: str) -> str:

@@ -17,7 +17,7 @@ HEADLINES = {
     "claude": "37%", "codex": "41%", "gemini": "23%", "cursor": "62%", "copilot": "15%",
     "anthropic-api": "$12.35", "openai-api": "$4.56", "openrouter": "$7.50", "azure-openai": "25%",
     "opencode-zen": "$3.79", "opencode-go": "57%",
-    "deepseek": "$8.25", "synthetic": "44%",
+    "deepseek": "$8.25", "factory": "63%", "synthetic": "44%",
 }
 
 # Tmux styling and command substitution, polybar actions, Pango markup, SGR,
@@ -100,6 +100,11 @@ def good(path: str, hostile: dict[str, Any] | None = None) -> Any:
         return {"is_available": True, "balance_infos": [
             {"currency": "USD", "total_balance": "8.25", "granted_balance": "1.25", "topped_up_balance": "7.00"},
             {"currency": "CNY", "total_balance": "0.00", "granted_balance": "0.00", "topped_up_balance": "0.00"}]}
+    if path == "/api/billing/limits":
+        return {"usesTokenRateLimitsBilling": True, "extraUsageBalanceCents": 1250, "overagePreference": None,
+                "limits": {"standard": {"fiveHour": {"usedPercent": 63, "windowEnd": _iso(timedelta(hours=2))},
+                                        "weekly": {"usedPercent": 21, "secondsRemaining": 300000},
+                                        "monthly": {"usedPercent": 48, "windowEnd": _iso(timedelta(days=11))}}}}
     if path == "/v2/quotas":
         return {"plan": h or "Standard",
                 "rollingFiveHourLimit": {"nextTickAt": _iso(timedelta(minutes=9)), "tickPercent": 0.05,

@@ -16,18 +16,18 @@ SETS: dict[str, dict[str, str]] = {
     "unicode": {
         "claude": "✻", "codex": "◎", "copilot": "◈", "gemini": "✦", "cursor": "▸",
         "anthropic-api": "✳", "openai-api": "○", "openrouter": "⇄", "azure-openai": "◇",
-        "deepseek": "≋", "synthetic": "◬",
+        "deepseek": "≋", "factory": "⚙", "synthetic": "◬",
     },
     "nerd": {
         "claude": "\U000f06a9", "codex": "\uf120", "copilot": "\uf4b8", "gemini": "\uf005",
         "cursor": "\uf245", "anthropic-api": "\uf155", "openai-api": "\uf0e7", "openrouter": "\uf0e8",
         "azure-openai": "\uf0c2",
-        "deepseek": "\uf21a", "synthetic": "\uf0c3",
+        "deepseek": "\uf21a", "factory": "\uf275", "synthetic": "\uf0c3",
     },
     "ascii": {
         "claude": "C", "codex": "X", "copilot": "GH", "gemini": "G", "cursor": "Cu",
         "anthropic-api": "A", "openai-api": "O", "openrouter": "OR", "azure-openai": "Az",
-        "deepseek": "DS", "synthetic": "Sy",
+        "deepseek": "DS", "factory": "F", "synthetic": "Sy",
     },
     "none": {},
 }

@@ -42,6 +42,7 @@ REGISTRY: dict[str, Entry] = {
     "opencode-zen": Entry("llmeter_bar.providers.opencode:OpenCodeZen", "OpenCode Zen", "api"),
     "opencode-go": Entry("llmeter_bar.providers.opencode:OpenCodeGo", "OpenCode Go", "subscription"),
     "deepseek": Entry("llmeter_bar.providers.deepseek:DeepSeek", "DeepSeek", "api"),
+    "factory": Entry("llmeter_bar.providers.factory:Factory", "Factory", "subscription"),
     "synthetic": Entry("llmeter_bar.providers.synthetic:Synthetic", "Synthetic", "subscription"),
 }
 

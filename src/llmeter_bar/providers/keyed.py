@@ -54,10 +54,13 @@ class ApiKeyProvider(Provider):
         try:
             found = self._secret(settings)
         except FetchError as exc:
-            where = str(opencode_auth_path())
-            return CredentialInfo(source=where if where in exc.message else "store", detail=exc.message,
-                                  usable=False)
+            where = next((str(p) for p in self.other_files() if str(p) in exc.message), "store")
+            return CredentialInfo(source=where, detail=exc.message, usable=False)
         return CredentialInfo(source=found[1]) if found else None
+
+    def other_files(self) -> list[Path]:
+        """Other programs' files this provider may take its key from."""
+        return [opencode_auth_path()] if self.opencode_entry else []
 
     def require_key(self, settings: ProviderSettings) -> str:
         return _money.require_secret(self._secret(settings), self.key_label, self.key_env, self.id)
