@@ -9,7 +9,8 @@ import time
 
 from support import cli
 
-FORBIDDEN = ("aiohttp", "aiomqtt", "paho", "click", "llmeter_bar.providers.http", "llmeter_bar.refresh_worker", "asyncio", "subprocess")
+FORBIDDEN = ("aiohttp", "aiomqtt", "paho", "click", "llmeter_bar.providers.http", "llmeter_bar.refresh_worker", "asyncio",
+             "subprocess", "textual", "rich", "llmeter_bar.dashboard")
 
 
 PROBE = """

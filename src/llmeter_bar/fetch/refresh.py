@@ -31,6 +31,7 @@ BACKOFF_START = 300.0
 BACKOFF_CAP = 3600.0
 LOCK_GRACE = 15.0  # a refresher silent for timeout + this long is presumed dead
 CLOCK_SLACK = 60.0
+FETCH_LOG = 10  # last fetch outcomes kept in the record, for the dashboard's details view
 
 
 def lock_ttl(settings: ProviderSettings) -> float:
@@ -138,10 +139,23 @@ def record_outcome(
                     strikes = int(previous.get("strikes") or 0) + 1
                     delay = (degraded.retry_at.timestamp() - now) if degraded.retry_at else backoff_delay(strikes)
                     record.update(strikes=strikes, not_before=now + delay, next_at=max(now + interval, now + delay))
+        # An error written now: a failed fetch, or figures that came with the reason they are a fallback.
+        failed = record.get("error") if record.get("error_at") == now else None
+        record["fetches"] = _logged(record.get("fetches"), now, failed)
         store.write(settings.key, record)
         fastpath.bump(store.cache)
     record_hooks.after_record(store, settings, previous, record)  # history and alerts, outside the transaction
     return outcome
+
+
+def _logged(fetches: object, now: float, failed: dict | None) -> list[list]:
+    """The record's short log of fetches: [epoch, "ok" or the error kind, message], newest last."""
+    kept = [f for f in fetches if isinstance(f, list) and len(f) == 3] if isinstance(fetches, list) else []
+    if failed:
+        entry = [round(now, 3), str(failed.get("kind") or "error"), str(failed.get("message") or "")[:200]]
+    else:
+        entry = [round(now, 3), "ok", ""]
+    return [*kept[-(FETCH_LOG - 1):], entry]
 
 
 async def _fetch_one(
