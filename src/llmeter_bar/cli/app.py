@@ -74,10 +74,12 @@ def main() -> int:
 
 
 # Subcommands live in their own modules; one line each registers them.
+from llmeter_bar.cli.commands.accounts_cmd import accounts  # noqa: E402
 from llmeter_bar.cli.commands.auth import login, logout  # noqa: E402
 from llmeter_bar.cli.commands.cache_cmd import cache  # noqa: E402
 from llmeter_bar.cli.commands.config_cmd import config  # noqa: E402
 from llmeter_bar.cli.commands.history_cmd import history  # noqa: E402
+from llmeter_bar.cli.commands.dashboard_cmd import dashboard  # noqa: E402
 from llmeter_bar.cli.commands.doctor_cmd import doctor  # noqa: E402
 from llmeter_bar.cli.commands.ingest_cmd import ingest  # noqa: E402
 from llmeter_bar.cli.commands.init_cmd import init  # noqa: E402
@@ -87,7 +89,7 @@ from llmeter_bar.cli.commands.report_cmd import report  # noqa: E402
 from llmeter_bar.cli.commands.share_cmd import share  # noqa: E402
 
 COMMANDS: list[click.Command] = [refresh, providers, doctor, cache, config, ingest, init, login, logout, history, share,
-                                 report]
+                                 report, dashboard, accounts]
 for _command in COMMANDS:
     cli.add_command(_command)
 

@@ -126,7 +126,7 @@ def build(result: ProviderResult, ctx: RenderContext, opts: Options, history: Hi
     if cost is not None and has_data:
         vals = values(result, None, ctx, opts, icon_cfg, "ok")
         period = clean(cost.period).replace("_", " ")
-        label = f"spend ({period})" if period else "spend"
+        label = period or "spend"
         reset = ftime.clock(cost.resets_at, ctx.now, tz=tz, hour12=opts.get("clock") == "12h")
         if cost.limit:
             level = limits.classify(cost.used_percent)[0]
@@ -140,7 +140,7 @@ def build(result: ProviderResult, ctx: RenderContext, opts: Options, history: Hi
                 resets_at=cost.resets_at.timestamp() if cost.resets_at else None))
         else:
             text = vals.get("cost", "") + (f" · resets {reset}" if reset else "")
-            card.money.append((label, text))
+            card.money.append((f"spend ({period})" if period else "spend", text))
     if result.credits is not None and has_data:
         label = clean(result.credits.label) if result.credits.currency is None else "balance"
         card.money.append((label or "credits", values(result, None, ctx, opts, icon_cfg, "ok").get("credits", "")))

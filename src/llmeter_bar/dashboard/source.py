@@ -12,7 +12,6 @@ record write) or the config file changed since the last snapshot?
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -104,6 +103,9 @@ class Source:
             except CacheUnavailable as exc:
                 logs.warning("%s", exc)
         return self.store
+
+    def open(self) -> None:
+        self._open_store()
 
     def close(self) -> None:
         if self.store is not None:
@@ -198,7 +200,3 @@ class Source:
                 if check.status == status:
                     return check.message, check.hint
         return "", ""
-
-
-def epoch_now() -> float:
-    return time.time()

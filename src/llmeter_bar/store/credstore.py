@@ -33,6 +33,8 @@ VERSION = 1
 KEYRING_ENV = "LLMETER_BAR_KEYRING"
 KEYRING_SERVICE = "llmeter-bar"
 _KEYRING_MARKER = {"_keyring": True}
+# Providers whose login is stored under another id: Zen and Go share one opencode.ai session.
+SHARED = {"opencode-zen": "opencode", "opencode-go": "opencode"}
 # Entry fields that are identities or locations, not secrets.
 _PUBLIC_FIELDS = {"type", "resource", "email", "login", "account", "created_at", "source", "_keyring"}
 
@@ -220,3 +222,34 @@ def accounts(provider: str) -> list[str | None]:
     slots = _read(path())["providers"].get(provider, {})
     names = sorted(name for name in slots if name)
     return ([None] if "" in slots else []) + names
+
+
+def store_id(provider_id: str) -> str:
+    """The id a provider's login is stored under."""
+    return SHARED.get(provider_id, provider_id)
+
+
+def changed(stored_as: str, account: str | None) -> None:
+    """What the bars show depends on the stored logins: after a login or a
+    removal, forget the detected providers, make the instances reading this
+    login due (a 429 wait still holds) and invalidate the cached lines, so the
+    next render shows the change instead of "setup" or a forgotten account
+    until its interval ends. Never raises."""
+    from llmeter_bar.store import fastpath
+    from llmeter_bar.store.cache import Store
+
+    try:
+        store = Store()
+    except Exception:
+        return  # no usable cache: nothing to invalidate
+    try:
+        store.forget_value("detected")
+        for provider_id in [p for p, shared in SHARED.items() if shared == stored_as] or [stored_as]:
+            key = f"{provider_id}:{account}" if account else provider_id
+            if store.read(key) is not None:
+                store.update(key, next_at=0.0)
+        fastpath.bump(store.cache)
+    except Exception:
+        pass
+    finally:
+        store.close()

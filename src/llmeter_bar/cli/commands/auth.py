@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from llmeter_bar.errors import FetchError, LlmeterError
+from llmeter_bar.store import credstore
 
 API_KEYS = ("anthropic-api", "openai-api", "openrouter", "azure-openai", "deepseek", "factory", "synthetic")
 # Cookie logins keep only the cookie the provider needs, never the whole browser jar.
@@ -22,8 +23,7 @@ COOKIES: dict[str, tuple[str, ...]] = {
     "cursor": ("WorkosCursorSessionToken", "__Secure-next-auth.session-token", "next-auth.session-token"),
     "opencode": ("auth",),
 }
-# Zen and Go share one opencode.ai session cookie.
-ALIASES = {"opencode-zen": "opencode", "opencode-go": "opencode"}
+ALIASES = credstore.SHARED
 SHARE = "share"  # not a provider: the MQTT broker's password and the account key (share/)
 LOGIN_IDS = sorted(("copilot", *API_KEYS, *COOKIES, *ALIASES, SHARE))
 
@@ -64,8 +64,6 @@ async def _validate(provider_id: str, settings: Any, key: str, resource: str | N
 
 
 def _login_api_key(provider_id: str, account: str | None, key_stdin: bool, resource: str | None) -> None:
-    from llmeter_bar.store import credstore
-
     entry: dict[str, Any] = {}
     if provider_id == "azure-openai":
         resource = resource or os.environ.get("AZURE_OPENAI_RESOURCE") or (
@@ -90,7 +88,6 @@ def _login_api_key(provider_id: str, account: str | None, key_stdin: bool, resou
 
 def _login_cookie(store_id: str, account: str | None, key_stdin: bool) -> None:
     from llmeter_bar import logs
-    from llmeter_bar.store import credstore
     from llmeter_bar.providers._money import cookie_value
 
     if not key_stdin:
@@ -107,7 +104,6 @@ def _login_cookie(store_id: str, account: str | None, key_stdin: bool) -> None:
 def _login_copilot(account: str | None, github_url: str) -> None:
     import aiohttp
 
-    from llmeter_bar.store import credstore
     from llmeter_bar.cli.commands import device_flow
 
     async def flow() -> str:
@@ -149,7 +145,7 @@ def login(provider: str, account: str | None, key_stdin: bool, resource: str | N
         raise click.ClickException(logs.redact(str(exc))) from None
     except KeyboardInterrupt:
         raise click.ClickException("login cancelled; nothing was stored") from None
-    _credentials_changed(store_id, account)
+    credstore.changed(store_id, account)
     suffix = f" (account {account})" if account else ""
     click.echo(f"Logged in to {store_id}{suffix}.", err=True)
 
@@ -191,46 +187,17 @@ def _login_share(key_stdin: bool) -> None:
     credstore.put("share", None, {"password": password, "key": key})
 
 
-def _credentials_changed(store_id: str, account: str | None) -> None:
-    """What the bars show depends on the stored logins: forget the detected
-    providers, make this instance due (a 429 wait still holds) and invalidate
-    the cached lines, so the next render shows the change instead of "setup"
-    or a forgotten account until its interval ends."""
-    from llmeter_bar.store import fastpath
-    from llmeter_bar.store.cache import Store
-    from llmeter_bar.providers.base import ProviderSettings
-
-    try:
-        store = Store()
-    except Exception:
-        return  # no usable cache: nothing to invalidate
-    try:
-        store.forget_value("detected")
-        # Zen and Go read the one opencode login: both become due.
-        for provider_id in [p for p, shared in ALIASES.items() if shared == store_id] or [store_id]:
-            key = ProviderSettings(id=provider_id, instance=account).key
-            if store.read(key) is not None:
-                store.update(key, next_at=0.0)
-        fastpath.bump(store.cache)
-    except Exception:
-        pass
-    finally:
-        store.close()
-
-
 @click.command()
 @click.argument("provider", type=click.Choice(LOGIN_IDS))
 @click.option("--account", metavar="NAME", help="The account to forget (default: the unnamed one).")
 def logout(provider: str, account: str | None) -> None:
     """Forget the stored credential of PROVIDER (environment variables are not touched)."""
-    from llmeter_bar.store import credstore
-
     store_id = ALIASES.get(provider, provider)
     try:
         removed = credstore.delete(store_id, account)
     except LlmeterError as exc:
         raise click.ClickException(str(exc)) from None
     if removed:
-        _credentials_changed(store_id, account)
+        credstore.changed(store_id, account)
     suffix = f" (account {account})" if account else ""
     click.echo(f"{'Logged out of' if removed else 'Nothing stored for'} {store_id}{suffix}.", err=True)
