@@ -30,6 +30,7 @@ WIDE = 100  # two columns of cards from this many terminal columns
 
 class DashboardApp(App[int]):
     TITLE = "llmeter-bar"
+    ENABLE_COMMAND_PALETTE = False
     CSS = """
     Screen { layout: vertical; }
     #top { height: 1; padding: 0 1; background: $panel; color: $text; }
@@ -152,6 +153,12 @@ class DashboardApp(App[int]):
             self.reload(trigger=False)  # countdowns moved on; also notices a window that reset
 
     # -- keys -----------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The cards' keys belong to the cards: hidden while a details or accounts screen is up."""
+        if action in ("refresh_selected", "refresh_all", "details", "accounts") and len(self.screen_stack) > 1:
+            return False
+        return True
+
     def entry(self, key: str) -> Any:
         if self.snapshot is None:
             return None
@@ -217,7 +224,9 @@ class DashboardApp(App[int]):
         from llmeter_bar.dashboard import accounts
 
         if self.source.demo:
-            return []
+            from llmeter_bar.dashboard import demo
+
+            return demo.accounts(self.source.providers)
         try:
             return accounts.listing(self.source.config or Config())
         except Exception as exc:
@@ -227,6 +236,9 @@ class DashboardApp(App[int]):
     def remove_account(self, row: Account) -> None:
         from llmeter_bar.dashboard import accounts
 
+        if self.source.demo:
+            self.say(f"demo data: {row.key} was not removed")
+            return
         try:
             removed = accounts.remove(row)
         except Exception as exc:

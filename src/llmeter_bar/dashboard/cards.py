@@ -145,7 +145,8 @@ def build(result: ProviderResult, ctx: RenderContext, opts: Options, history: Hi
         label = clean(result.credits.label) if result.credits.currency is None else "balance"
         card.money.append((label or "credits", values(result, None, ctx, opts, icon_cfg, "ok").get("credits", "")))
     if result.error is not None:
-        card.error = f"{clean(result.error.label)}: {clean(result.error.message)}".strip(": ")
+        label, message = clean(result.error.label), clean(result.error.message)
+        card.error = message if label in message else f"{label}: {message}".strip(": ")
         card.retry = ftime.clock(result.error.retry_at, ctx.now, tz=tz) if result.error.retry_at and \
             result.error.retry_at > ctx.now else ""
     card.level = worst

@@ -81,3 +81,22 @@ def entries(only: list[str], now: datetime) -> list[tuple[ProviderResult, dict[s
     for result in results:
         result.status = "ok"
     return [(r, record(r, now), history(r, now)) for r in results]
+
+
+def accounts(only: list[str]) -> list[Any]:
+    """The accounts view of the demo: where such logins usually come from."""
+    from llmeter_bar.dashboard.accounts import Account
+
+    rows = [
+        Account("claude", "claude", "Claude", None, "detected", "~/.claude/.credentials.json (plan max)", True, True),
+        Account("codex", "codex", "Codex", None, "detected", "~/.codex/auth.json", True, True),
+        Account("copilot", "copilot", "Copilot", None, "login", "llmeter-bar's credential store", True, True,
+                "copilot"),
+        Account("gemini", "gemini", "Gemini", None, "detected", "~/.gemini/oauth_creds.json", True, True),
+        Account("openrouter", "openrouter", "OpenRouter", None, "environment",
+                "environment variable OPENROUTER_API_KEY", True, True),
+        Account("anthropic-api", "anthropic-api", "Anthropic API", None, "environment",
+                "environment variable ANTHROPIC_ADMIN_KEY", True, True),
+    ]
+    wanted = {item.partition(":")[0] for item in only}
+    return [r for r in rows if not wanted or r.provider in wanted]

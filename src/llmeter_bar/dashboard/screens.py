@@ -32,7 +32,7 @@ HELP = """\
 
 Refreshing honours every rate-limit (HTTP 429) wait and does not ask again
 within 30 s of the last fetch; the status line says when it holds back.
-Colours and thresholds are the bars' own ([colors], [thresholds])."""
+Colours and thresholds are the bars' own (\\[colors], \\[thresholds])."""
 
 
 class HelpScreen(ModalScreen[None]):
