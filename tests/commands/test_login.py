@@ -199,13 +199,13 @@ def test_corrupt_store_is_reported_not_overwritten() -> None:
 def test_a_login_shared_by_several_providers_makes_each_of_them_due():
     """Zen and Go read the one opencode login: a new login must reach both."""
     from llmeter_bar.store.cache import Store
-    from llmeter_bar.cli.commands.auth import _credentials_changed
+    from llmeter_bar.store.credstore import changed
 
     store = Store()
     for key in ("opencode-zen", "opencode-go", "claude"):
         store.write(key, {"attempt_at": 1.0, "next_at": 4e9})
     store.close()
-    _credentials_changed("opencode", None)
+    changed("opencode", None)
     store = Store()
     try:
         assert [store.read(k)["next_at"] for k in ("opencode-zen", "opencode-go", "claude")] == [0.0, 0.0, 4e9]
