@@ -141,7 +141,8 @@ def test_one_shot_i3bar_is_unchanged(fake_server, write_config):
 
 def test_click_lines():
     assert not is_click(b"[")
-    assert is_click(b"1") and is_click(b"3") and not is_click(b"4")
+    assert is_click(b"1") and is_click(b"2") and not is_click(b"4")
+    assert not is_click(b"3") and not is_click(b'{"button":3}')  # right: the dashboard, not a refresh
     assert is_click(b',{"name":"llmeter","button":1}', "llmeter")
     assert not is_click(b',{"name":"clock","button":1}', "llmeter")
     assert is_click(b'[{"button":2}')

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # llmeter-bar TPM-style plugin: replaces #{llmeter} in status-left and
-# status-right with #(llmeter-bar --format tmux) and binds prefix + U to a
-# refresh. Run it after those options are set (TPM runs it for you).
+# status-right with #(llmeter-bar --format tmux), binds prefix + U to a
+# refresh and prefix + L to the dashboard in a popup (tmux 3.2+). Run it after those options are set (TPM runs it for you).
 #
 # Options (tmux set -g @llmeter_... before the plugin runs):
 #   @llmeter_command       the command (default: the path `init` filled in, else
@@ -9,6 +9,10 @@
 #   @llmeter_args          its arguments (default: --format tmux)
 #   @llmeter_refresh_key   prefix key that fetches now (default: U; "none" for no binding)
 #   @llmeter_mouse         "on": a click on the right status area fetches now too
+#   @llmeter_dashboard_key prefix key that opens the dashboard in a popup (default: L,
+#                          replacing tmux's "last session"; "none" for no binding)
+#   @llmeter_dashboard_mouse "on" (default): a right click on the right status area
+#                          opens the dashboard popup too (needs `set -g mouse on`)
 #   @llmeter_interpolate   options to edit (default: "status-left status-right")
 
 option() {
@@ -34,7 +38,8 @@ default_command() {
 }
 
 main() {
-    local command args key run opt value refresh
+    local command args key run opt value refresh dashboard
+    local -a popup
     command="$(option @llmeter_command "$(default_command)")"
     args="$(option @llmeter_args "--format tmux")"
     key="$(option @llmeter_refresh_key U)"
@@ -51,6 +56,17 @@ main() {
     fi
     if [ "$(option @llmeter_mouse off)" = on ]; then
         tmux bind-key -n MouseDown1StatusRight run-shell -b "$refresh"
+    fi
+    # display-popup came with tmux 3.2; older servers keep their keys untouched.
+    if tmux list-commands display-popup >/dev/null 2>&1; then
+        dashboard="$(option @llmeter_dashboard_key L)"
+        popup=(display-popup -E -w 90% -h 90% "$command dashboard")
+        if [ "$dashboard" != none ]; then
+            tmux bind-key "$dashboard" "${popup[@]}"
+        fi
+        if [ "$(option @llmeter_dashboard_mouse on)" = on ]; then
+            tmux bind-key -n MouseDown3StatusRight "${popup[@]}"
+        fi
     fi
 }
 

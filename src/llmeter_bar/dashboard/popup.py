@@ -57,7 +57,7 @@ def terminal_argv(command: list[str], env: dict[str, str] | None = None) -> Laun
             continue
         name = os.path.basename(os.path.realpath(found)) if words[0] == "x-terminal-emulator" else \
             os.path.basename(words[0])
-        extra = _title_words(name) if len(words) == 1 else ()
+        extra = _title_words(name)
         run = RUN_WORDS.get(name, ("-e",))
         return Launch([found, *words[1:], *extra, *run, *command], name)
     return None

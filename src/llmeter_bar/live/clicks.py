@@ -6,7 +6,8 @@ a ``persist`` block: the button number (raw blocks) or the block's variables as
 one JSON object (``format=json``). Anything that does not parse is ignored: a
 bar must never be able to stop the watcher with a stray byte.
 
-A click asks for a fetch now, exactly like ``llmeter-bar refresh``: the
+A right click (button 3) opens the dashboard in a terminal window; any other
+click asks for a fetch now, exactly like ``llmeter-bar refresh``: the
 interval is skipped, a 429 not-before time never is, and a fetch another
 process is already running is not started twice.
 """
@@ -23,29 +24,50 @@ if TYPE_CHECKING:
     from llmeter_bar.config import Config
 
 SCROLL = {4, 5, 6, 7}  # wheel and tilt: too easy to trigger by accident
+DASHBOARD = 3  # a right click opens the dashboard instead of refreshing
 MAX_LINE = 65536
 
 
-def is_click(line: bytes, name: str | None = None) -> bool:
-    """Whether one stdin line is a click that should refresh. With ``name``,
-    a JSON click for another block (a wrapper passing events on) is not ours."""
+def button(line: bytes, name: str | None = None) -> int | None:
+    """The button of one stdin line's click (0 when a click names none); None when
+    the line is no click of ours. With ``name``, a JSON click for another block (a
+    wrapper passing events on) is not ours."""
     text = line.strip().lstrip(b"[,").strip()
     if not text or text == b"]":
-        return False
+        return None
     if text.isdigit():
-        return int(text) not in SCROLL
+        return int(text)
     try:
         event = json.loads(text)
     except ValueError:
-        return False
+        return None
     if not isinstance(event, dict):
-        return False
+        return None
     if name is not None and event.get("name") not in (None, name):
-        return False
-    button = event.get("button")
-    if isinstance(button, str) and button.isdigit():
-        button = int(button)  # i3blocks hands its variables over as strings
-    return button not in SCROLL
+        return None
+    pressed = event.get("button")
+    if isinstance(pressed, str) and pressed.isdigit():
+        pressed = int(pressed)  # i3blocks hands its variables over as strings
+    return pressed if isinstance(pressed, int) and not isinstance(pressed, bool) else 0
+
+
+def is_click(line: bytes, name: str | None = None) -> bool:
+    """Whether one stdin line is a click that should refresh (not a scroll, not the dashboard's)."""
+    pressed = button(line, name)
+    return pressed is not None and pressed not in SCROLL and pressed != DASHBOARD
+
+
+def open_dashboard() -> None:
+    """A right click: the dashboard in a terminal window (``dashboard --popup``), detached."""
+    import subprocess
+    import sys
+
+    try:
+        subprocess.Popen([sys.executable, "-m", "llmeter_bar", "dashboard", "--popup"], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                         close_fds=True)
+    except OSError:
+        pass  # a watcher never stops over a click
 
 
 class ClickReader:
@@ -71,6 +93,8 @@ class ClickReader:
         *lines, self._buffer = (self._buffer + chunk).split(b"\n")
         if len(self._buffer) > MAX_LINE:
             self._buffer = b""
+        if any(button(line, self.name) == DASHBOARD for line in lines):
+            open_dashboard()
         return sum(1 for line in lines if is_click(line, self.name))
 
 
