@@ -30,7 +30,8 @@ async def test_every_demo_provider_has_a_card_with_its_gauge_percent_and_reset()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         cards = {w.card.key: w.card for w in app.query(CardWidget)}
-        assert list(cards) == ["claude", "codex", "copilot", "gemini", "openrouter", "anthropic-api"]
+        assert list(cards) == ["claude", "codex", "copilot", "gemini", "openrouter", "anthropic-api",
+                               "deepseek"]
         claude = cards["claude"]
         assert [(m.label, m.used, m.reset_in, m.reset_at) for m in claude.meters[:2]] == [
             ("5h", "42%", "2h13m", "16:18"), ("7d", "61%", "3d4h", "Fri 18:05")]

@@ -19,7 +19,7 @@ from support.hosts import filled_cache  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.hosts
 
-DEMO_NAMES = ("Claude", "Codex", "Copilot", "Gemini", "OpenRouter", "Anthropic API")
+DEMO_NAMES = ("Claude", "Codex", "Copilot", "Gemini", "OpenRouter", "Anthropic API", "DeepSeek")
 COLOURS = {"ok": "#98c379", "warn": "#e5c07b", "crit": "#e06c75"}
 
 

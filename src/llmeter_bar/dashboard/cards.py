@@ -43,6 +43,7 @@ class Meter:
     reset_at: str = ""
     pace: str = ""
     eta: str = ""
+    projected: str = ""  # "58%": where the window is on pace to be at its reset
     note: str = ""  # "reset passed, estimated"
     points: list[tuple[float, float]] = field(default_factory=list)  # this cycle's history
     hi: float = 100.0  # the sparkline's top (100 for percents, the budget for money)
@@ -109,11 +110,13 @@ def build(result: ProviderResult, ctx: RenderContext, opts: Options, history: Hi
     for window in result.windows if has_data else []:
         level = limits.classify(figure(result, window))[0] if not window.unlimited else "ok"
         worst = max(worst, level, key=ORDER.index)
+        if level == "ok" and limits.is_surplus(window.projected_percent):
+            level = "surplus"  # on pace to leave much unused: the bars' colour for it
         vals = values(result, window, ctx, opts, icon_cfg, level)
         meter = Meter(series=window.id, label=vals["window"], percent=None if window.unlimited else window.used_percent,
                       level="stale" if result.status == "stale" else level, used=vals["used"],
                       reset_in=vals.get("reset_in", ""), reset_at=vals.get("reset_at", ""),
-                      pace=vals.get("pace", ""), eta=vals.get("eta", ""),
+                      pace=vals.get("pace", ""), eta=vals.get("eta", ""), projected=vals.get("projected", ""),
                       note="reset passed, estimated" if window.estimated else "",
                       resets_at=window.resets_at.timestamp() if window.resets_at else None,
                       window_seconds=window.window_seconds)
@@ -141,6 +144,10 @@ def build(result: ProviderResult, ctx: RenderContext, opts: Options, history: Hi
         else:
             text = vals.get("cost", "") + (f" · resets {reset}" if reset else "")
             card.money.append((f"spend ({period})" if period else "spend", text))
+    if result.cycles and has_data:
+        from llmeter_bar.insight.summary import line
+
+        card.money.append(("cycles", line(result.cycles)))
     if result.credits is not None and has_data:
         label = clean(result.credits.label) if result.credits.currency is None else "balance"
         card.money.append((label or "credits", values(result, None, ctx, opts, icon_cfg, "ok").get("credits", "")))

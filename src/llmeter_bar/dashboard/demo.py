@@ -97,6 +97,8 @@ def accounts(only: list[str]) -> list[Any]:
                 "environment variable OPENROUTER_API_KEY", True, True),
         Account("anthropic-api", "anthropic-api", "Anthropic API", None, "environment",
                 "environment variable ANTHROPIC_ADMIN_KEY", True, True),
+        Account("deepseek", "deepseek", "DeepSeek", None, "environment", "environment variable DEEPSEEK_API_KEY",
+                True, True),
     ]
     wanted = {item.partition(":")[0] for item in only}
     return [r for r in rows if not wanted or r.provider in wanted]

@@ -152,7 +152,9 @@ class Source:
         if self.demo:
             from llmeter_bar.dashboard import demo
 
-            entries = [Entry(cards.build(r, ctx, opts, h), None, rec, h) for r, rec, h in demo.entries(self.providers, now)]
+            found = demo.entries(self.providers, now)
+            _annotate([r for r, _, _ in found], ctx, {r.key: h for r, _, h in found}, None)
+            entries = [Entry(cards.build(r, ctx, opts, h), None, rec, h) for r, rec, h in found]
             return Snapshot(entries, now, reload_in=MAX_RELOAD)
         store = self._open_store()
         if store is None:
@@ -171,13 +173,23 @@ class Source:
             return Snapshot([], ctx.now, self.config_problem or NO_PROVIDERS, LOGIN_HINT, reload_in=MIN_RELOAD)
         horizon: list[float] = []
         results = engine.collect(config, store, instances, trigger=trigger, horizon=horizon)
+        histories: dict[str, Any] = {}
+        for settings in instances:
+            try:
+                histories[settings.key] = history.load(store, settings.key)
+            except Exception:
+                logs.exception("%s: history unreadable", settings.key)
+        try:
+            from llmeter_bar.store import cycles
+
+            finished = cycles.load_many(store, [s.key for s in instances])
+        except Exception:
+            finished = None
+        _annotate(results, ctx, histories, finished)
         entries: list[Entry] = []
         for settings, result in zip(instances, results):
             record = store.read(settings.key) or {}
-            try:
-                hist = history.load(store, settings.key)
-            except Exception:
-                hist = None
+            hist = histories.get(settings.key)
             card = cards.build(result, ctx, opts, hist)
             if card.status != "ok":
                 card.cause, card.fix = self._diagnose(config, store, settings, ctx.now)
@@ -200,3 +212,14 @@ class Source:
                 if check.status == status:
                     return check.message, check.hint
         return "", ""
+
+
+def _annotate(results: list[Any], ctx: Any, histories: dict[str, Any], finished: dict[str, Any] | None) -> None:
+    """Projections from each window's history, and the finished cycles, as the bars' long views have them."""
+    try:
+        from llmeter_bar.insight.annotate import annotate
+
+        ctx.history = histories
+        annotate(results, ctx.now, histories, finished)
+    except Exception:
+        logs.exception("projections not computed")

@@ -37,13 +37,13 @@ def _details(meter: Meter, room: int) -> str:
         items.append(f"resets in {meter.reset_in}" + (f" ({meter.reset_at})" if meter.reset_at else ""))
     elif meter.reset_at:
         items.append(f"resets {meter.reset_at}")
-    items += [meter.note, meter.eta, f"pace {meter.pace}" if meter.pace else ""]
+    on_pace = f"on pace for {meter.projected}" if meter.projected and not meter.eta else ""
+    items += [meter.note, meter.eta, on_pace, f"pace {meter.pace}" if meter.pace else ""]
     text = ""
     for item in filter(None, items):
         joined = f"{text} · {item}" if text else item
-        if len(joined) > room:
-            break
-        text = joined
+        if len(joined) <= room:
+            text = joined  # else skip it: a shorter one after it may still fit
     return text
 
 
