@@ -120,7 +120,7 @@ def test_limit_reached_flag_blocks_even_below_100() -> None:
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in (FIXTURES / "codex_reset_credits").glob("*.json")))
 def test_reset_credit_lists(name: str) -> None:
-    from llmeter_bar.providers.codex_parse import reset_credits
+    from llmeter_bar.providers.codex_status import reset_credits
 
     fixture = load_fixture("codex_reset_credits", name)
     now = datetime.fromisoformat(fixture["now"].replace("Z", "+00:00"))

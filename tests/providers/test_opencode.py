@@ -14,7 +14,8 @@ from llmeter_bar.store import credstore
 from llmeter_bar.errors import FetchError, NotConfigured
 from llmeter_bar.providers._money import cookie_value
 from llmeter_bar.providers.base import ProviderSettings
-from llmeter_bar.providers.opencode import OpenCodeGo, OpenCodeZen
+from llmeter_bar.providers.opencode import OpenCodeZen
+from llmeter_bar.providers.opencode_go import OpenCodeGo
 
 COOKIE = "Fe26.2**FAKEsealed0123456789*abcdef"
 NOW = datetime(2026, 3, 31, 23, 0, tzinfo=timezone.utc)

@@ -40,7 +40,7 @@ REGISTRY: dict[str, Entry] = {
     "openrouter": Entry("llmeter_bar.providers.openrouter:OpenRouter", "OpenRouter", "api"),
     "azure-openai": Entry("llmeter_bar.providers.azure_openai:AzureOpenAI", "Azure OpenAI", "api"),
     "opencode-zen": Entry("llmeter_bar.providers.opencode:OpenCodeZen", "OpenCode Zen", "api"),
-    "opencode-go": Entry("llmeter_bar.providers.opencode:OpenCodeGo", "OpenCode Go", "subscription"),
+    "opencode-go": Entry("llmeter_bar.providers.opencode_go:OpenCodeGo", "OpenCode Go", "subscription"),
     "deepseek": Entry("llmeter_bar.providers.deepseek:DeepSeek", "DeepSeek", "api"),
     "factory": Entry("llmeter_bar.providers.factory:Factory", "Factory", "subscription"),
     "synthetic": Entry("llmeter_bar.providers.synthetic:Synthetic", "Synthetic", "subscription"),

@@ -43,7 +43,8 @@ from llmeter_bar.models import Extra, ProviderResult, utcnow
 from llmeter_bar.providers._parse import as_dict, parse_time, to_str
 from llmeter_bar.providers.base import CredentialInfo, Provider, ProviderSettings
 from llmeter_bar.providers.codex_logs import newest_snapshot
-from llmeter_bar.providers.codex_parse import parse_body, reset_credits
+from llmeter_bar.providers.codex_parse import parse_body
+from llmeter_bar.providers.codex_status import reset_credits
 from llmeter_bar.providers.credfile import (
     login_detail,
     read_json_object,

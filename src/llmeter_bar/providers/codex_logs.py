@@ -31,7 +31,8 @@ from typing import Iterator
 
 from llmeter_bar.models import ProviderResult, Window
 from llmeter_bar.providers._parse import as_dict, parse_time, to_str
-from llmeter_bar.providers.codex_parse import blocked_window, credits_of, parse_block, reached_reason
+from llmeter_bar.providers.codex_parse import parse_block
+from llmeter_bar.providers.codex_status import blocked_window, credits_of, reached_reason
 from llmeter_bar.providers.credfile import open_regular
 
 BLOCK = 64 * 1024

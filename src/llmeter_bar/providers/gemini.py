@@ -37,6 +37,7 @@ from llmeter_bar.errors import FetchError
 from llmeter_bar.models import ProviderResult, Window, utcnow
 from llmeter_bar.providers import gemini_auth
 from llmeter_bar.providers._parse import as_dict, as_list, parse_time, to_float, to_str
+from llmeter_bar.providers._drift import unknown_keys
 from llmeter_bar.providers.base import CredentialInfo, Provider, ProviderSettings
 
 if TYPE_CHECKING:
@@ -177,7 +178,7 @@ class Gemini(Provider):
         if not windows:
             raise FetchError("parse", "Gemini quota answer has no bucket with a remaining fraction")
         return self.result(settings, windows=windows, plan=code_assist_info(assist)[1],
-                           source="api", fetched_at=now or utcnow())
+                           source="api", fetched_at=now or utcnow(), unknown_fields=unknown_keys(quota, SHAPE))
 
 
 async def ineligible_tier(response: aiohttp.ClientResponse) -> None:
@@ -188,6 +189,12 @@ async def ineligible_tier(response: aiohttp.ClientResponse) -> None:
     if "UNSUPPORTED_CLIENT" in body or "IneligibleTier" in body or "no longer supported" in body:
         raise FetchError("unavailable", SHUTDOWN_MESSAGE, label="tier")
 
+
+SHAPE: dict[str, Any] = {
+    "buckets": {"[]": {"modelId": None, "remainingFraction": None, "resetTime": None, "tokenType": None,
+                       "remainingAmount": None}},
+    "response": None,
+}
 
 # Google's June 2026 change, said the same way in the error, the docs and doctor.
 SHUTDOWN_MESSAGE = (

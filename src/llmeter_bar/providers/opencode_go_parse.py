@@ -85,6 +85,12 @@ def parse_page(page: str, now: datetime) -> list[Window]:
     return windows
 
 
+_BLOCK: dict[str, Any] = {"percent": None, "resetsAt": None, "status": None, "usagePercent": None,
+                          "resetInSec": None}
+API_SHAPE: dict[str, Any] = {"usage": {"rolling": _BLOCK, "weekly": _BLOCK, "monthly": _BLOCK},
+                             "rollingUsage": _BLOCK, "weeklyUsage": _BLOCK, "monthlyUsage": _BLOCK}
+
+
 def parse_api(payload: Any, now: datetime) -> list[Window]:
     """``/zen/go/v1/usage``: ``usage.<key>.{percent,resetsAt}`` or the older keyed shape."""
     root = as_dict(payload)
