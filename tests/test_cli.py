@@ -32,8 +32,8 @@ def test_config_init_writes_a_valid_commented_file_and_never_overwrites(tmp_path
 def test_config_show_names_bad_values_and_warns_on_unknown_keys(write_config):
     write_config('[general]\nintervall = 60\n[provider.claude]\ninterval = 900\n')
     shown = cli.run("config", "show")
-    assert shown.returncode == 0
-    assert "unknown key 'general.intervall'" in shown.stderr
+    assert shown.returncode == 1  # a typo is an error, with a suggestion
+    assert "line 2: unknown key 'general.intervall' ignored (did you mean 'interval'?)" in shown.stderr
     write_config('[general]\ntimeout = "ten"\n')
     bad = cli.run("config", "show")
     assert bad.returncode == 1 and "general.timeout must be a number" in bad.stderr

@@ -136,3 +136,10 @@ def test_a_click_within_the_debounce_starts_no_fetch(tmp_path, fake_server, writ
     finally:
         store.close()
     assert fake_server.hits["/usage/fake"] == 1
+
+
+def test_config_show_prints_the_effective_interval(write_config):
+    write_config('[general]\nproviders = ["claude", "codex"]\ninterval = 10\n[provider.codex]\ninterval = 30\n')
+    lines = cli.run("config", "show").stdout.splitlines()
+    assert "[claude] interval=600s timeout=10s" in lines  # Claude's default: 10 s is below its floor
+    assert "[codex] interval=120s timeout=10s" in lines  # an explicit 30 s is raised to Codex's floor

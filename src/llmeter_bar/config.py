@@ -8,12 +8,13 @@ that into a short marker, never a traceback.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from llmeter_bar import paths
-from llmeter_bar.errors import ConfigError
+from llmeter_bar.errors import ConfigError, did_you_mean
 from llmeter_bar.providers.base import ProviderSettings
 
 DEFAULT_INTERVAL = 300.0
@@ -71,6 +72,14 @@ SHARE_KEYS: dict[str, tuple[type, ...]] = {
     "key": (str,),
     "timeout": _NUMBER,
 }
+# Options a provider module reads besides PROVIDER_KEYS (the union over all
+# providers; a test keeps it complete). Other keys under [provider.X] are typos.
+PROVIDER_OPTION_KEYS: frozenset[str] = frozenset({
+    "beta", "config_dir", "credentials_file", "token", "usage_query",  # claude
+    "codex_home", "editor_plugin_version", "editor_version", "token_env", "cookie", "state_db",
+    "currency", "project", "client_id", "client_secret", "token_url", "api_key", "key",
+    "resource", "token_limit", "budget", "statusline_api_interval",
+})
 # Top-level sections other modules own; they validate their own content.
 SECTION_KEYS: set[str] = {"general", "provider", "format", "thresholds", "colors", "icons", "alerts", "share"}
 
@@ -80,6 +89,12 @@ class Config:
     path: Path | None = None
     data: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # Problems in the display tables ([format], [colors], [thresholds], [icons]):
+    # bars show !cfg while there are any (render/check.py).
+    errors: list[str] = field(default_factory=list)
+    # errors then warnings, each prefixed with the file and line: what every
+    # report (json, waybar tooltip, config show, providers, doctor) prints.
+    problems: list[str] = field(default_factory=list)
 
     @property
     def general(self) -> dict[str, Any]:
@@ -146,7 +161,7 @@ def _check(section: str, values: dict[str, Any], keys: dict[str, tuple[type, ...
     for key, value in values.items():
         expected = keys.get(key)
         if expected is None:
-            warnings.append(f"unknown key '{section}.{key}' ignored")
+            warnings.append(f"unknown key '{section}.{key}' ignored{did_you_mean(key, keys)}")
             continue
         # bool is an int in Python; a number key must not accept true/false.
         if not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected):
@@ -157,12 +172,68 @@ def _check(section: str, values: dict[str, Any], keys: dict[str, tuple[type, ...
             raise ConfigError(f"{section}.{key} must be greater than 0, got {value!r}")
 
 
+def _unknown_options(where: str, options: dict[str, Any], warnings: list[str]) -> None:
+    allowed = set(PROVIDER_KEYS) | PROVIDER_OPTION_KEYS
+    for key in options:
+        if key not in allowed:
+            warnings.append(f"unknown key '{where}.{key}' ignored{did_you_mean(key, allowed)}")
+
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_.\"' -]+?)\s*=")
+# The dotted key a message is about: "a.b must ...", "a.b: unknown key 'c'", "unknown key 'a.b' ...".
+_SUBJECT = re.compile(r"^\[?([A-Za-z0-9_.:\"-]+)\]?(?: must|:| \()")
+_QUOTED = re.compile(r"unknown (?:key|level|section) '\[?([^'\]]+)\]?'")
+
+
+def _parts(dotted: str) -> list[str]:
+    return [p.strip().strip("\"'") for p in dotted.split(".")]
+
+
+def locate(text: str, message: str) -> int | None:
+    """The line (1-based) a config message refers to, found by scanning table
+    headers and keys; None when the message names no key or it is not found."""
+    quoted = _QUOTED.search(message)
+    subject = _SUBJECT.match(message)
+    if quoted and message.startswith("unknown"):
+        wanted = _parts(quoted.group(1))
+    elif subject:
+        wanted = _parts(subject.group(1)) + (_parts(quoted.group(1)) if quoted else [])
+    else:
+        return None
+    table: list[str] = []
+    best = None
+    for number, line in enumerate(text.splitlines(), 1):
+        header = _HEADER.match(line)
+        if header:
+            table = _parts(header.group(1))
+            if table == wanted:
+                return number
+            continue
+        key = _KEY.match(line)
+        if key:
+            full = table + _parts(key.group(1))
+            if full == wanted:
+                return number
+            if best is None and full == wanted[:len(full)] and len(full) > len(table):
+                best = number  # a dotted key or inline table holding it
+    return best
+
+
+def _located(path: Path, text: str, messages: list[str]) -> list[str]:
+    out = []
+    for message in messages:
+        line = locate(text, message)
+        out.append(f"{path}{f' line {line}' if line else ''}: {message}")
+    return out
+
+
 def validate(data: dict[str, Any]) -> list[str]:
     """Raise ConfigError on a wrong type; return warnings for unknown keys."""
     warnings: list[str] = []
     for name in data:
         if name not in SECTION_KEYS:
-            warnings.append(f"unknown section '[{name}]' ignored")
+            warnings.append(f"unknown section '[{name}]' ignored{did_you_mean(name, SECTION_KEYS)}")
     general = data.get("general", {})
     if not isinstance(general, dict):
         raise ConfigError("[general] must be a table")
@@ -192,6 +263,10 @@ def validate(data: dict[str, Any]) -> list[str]:
         for account, account_options in options.get("accounts", {}).items():
             if not isinstance(account_options, dict):
                 raise ConfigError(f"provider.{provider_id}.accounts.{account} must be a table")
+            if "module" not in options:
+                _unknown_options(f"provider.{provider_id}.accounts.{account}", account_options, warnings)
+        if "module" not in options:  # a module of your own may read any option
+            _unknown_options(f"provider.{provider_id}", options, warnings)
     return warnings
 
 
@@ -214,7 +289,13 @@ def load(path: Path | None = None) -> Config:
         data = tomllib.loads(raw.decode("utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    return Config(path=path, data=data, warnings=validate(data))
+    warnings = validate(data)
+    from llmeter_bar.render import check
+
+    errors = check.problems(data)
+    text = raw.decode("utf-8-sig", "replace")
+    return Config(path=path, data=data, warnings=warnings, errors=errors,
+                  problems=_located(path, text, errors + warnings))
 
 
 def env_flag(name: str) -> bool:

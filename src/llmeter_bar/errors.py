@@ -65,3 +65,11 @@ class NotConfigured(FetchError):
 
     def __init__(self, message: str) -> None:
         super().__init__("config", message, label="setup")
+
+
+def did_you_mean(word: str, choices: object) -> str:
+    """`` (did you mean 'x'?)`` for a near miss among ``choices``, else ``""``."""
+    import difflib
+
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)  # type: ignore[attr-defined]
+    return f" (did you mean '{close[0]}'?)" if close else ""

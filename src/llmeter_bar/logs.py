@@ -106,3 +106,29 @@ def warning(message: str, *args: Any) -> None:
 
 def exception(message: str, *args: Any) -> None:
     logger().exception(message, *args)
+
+
+def warn_once(topic: str, messages: list[str]) -> None:
+    """Log ``messages`` unless this exact list was the last one logged for ``topic``:
+    a broken config is read by every render, and one line per problem is enough.
+    The last list is remembered in a small file in the state dir (never raises)."""
+    import hashlib
+
+    from llmeter_bar import paths
+
+    digest = hashlib.sha256("\n".join(messages).encode("utf-8", "replace")).hexdigest()
+    marker = os.path.join(paths.state_dir_str(), f".logged-{topic}")
+    try:
+        with open(marker, encoding="ascii") as handle:
+            if handle.read(128) == digest:
+                return
+    except OSError:
+        pass
+    for message in messages:
+        warning("%s: %s", topic, message)
+    try:
+        os.makedirs(os.path.dirname(marker), mode=0o700, exist_ok=True)
+        with open(marker, "w", encoding="ascii") as handle:
+            handle.write(digest)
+    except OSError:
+        pass

@@ -28,7 +28,7 @@ CONFIG_REQUIRED_ENV = "LLMETER_BAR_CONFIG_REQUIRED"
 
 def name_config(path: str) -> None:
     """``--config PATH``: use this file and insist that it exists."""
-    os.environ[CONFIG_ENV] = os.path.expanduser(path)
+    os.environ[CONFIG_ENV] = os.path.abspath(os.path.expanduser(path))
     os.environ[CONFIG_REQUIRED_ENV] = "1"
 
 
@@ -104,9 +104,13 @@ def cache_dir() -> Path:
     return _path(cache_dir_str())
 
 
+def state_dir_str() -> str:
+    return _override(STATE_ENV) or _user_dir("state")
+
+
 def state_dir() -> Path:
     """Logs and other files that are neither config nor disposable cache."""
-    return _path(_override(STATE_ENV) or _user_dir("state"))
+    return _path(state_dir_str())
 
 
 def log_file() -> Path:

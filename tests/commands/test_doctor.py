@@ -82,7 +82,7 @@ def test_unknown_provider_and_unknown_keys(doctor, write_config):
     assert run.returncode == 1
     assert "✗ providers unknown provider 'nosuch' in general.providers" in _text(run)
     assert "known providers: claude, codex" in _text(run)
-    assert "! keys unknown key 'general.colour' ignored" in _text(run)
+    assert "✗ keys " in _text(run) and "config.toml line 3: unknown key 'general.colour' ignored" in _text(run)
     assert "✗ nosuch unknown provider 'nosuch'" in _text(run)
 
 

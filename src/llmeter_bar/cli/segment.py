@@ -135,8 +135,8 @@ def render_once(
             config = load()
             results = None
         except ConfigError as exc:
-            logs.warning("config: %s", exc)
-            config, results, config_ok = Config(), [_config_problem(str(exc))], False
+            config, results, config_ok = Config(problems=[str(exc)]), [_config_problem(str(exc))], False
+        logs.warn_once("config", config.problems)
         payload = _read_stdin(stdin) if renderer.reads_stdin and stdin is not None else None
         generation = None
         if results is None:

@@ -74,9 +74,15 @@ def config_checks(holder: dict[str, Any]) -> list[Check]:
         return [Check("config", "file", "error", f"invalid: {message}",
                       "fix it (`llmeter-bar config show` re-checks); bars show `llmeter !cfg` until then")]
     holder["config"] = config
-    checks = [Check("config", "file", "ok", f"{path} (valid)")]
-    for warning in config.warnings:
-        checks.append(Check("config", "keys", "warn", warning, "check the spelling; see docs/formats.md"))
+    if not config.problems:
+        checks = [Check("config", "file", "ok", f"{path} (valid)")]
+    else:
+        checks = [Check("config", "file", "error", f"{path}: {len(config.problems)} problem(s)",
+                        "`llmeter-bar config show` re-checks; see docs/formats.md")]
+    hint = {True: "bars show `llm !cfg` until it is fixed", False: "ignored until it is fixed"}
+    for problem in config.problems:
+        fatal = any(problem.endswith(error) for error in config.errors)
+        checks.append(Check("config", "keys", "error", problem, hint[fatal]))
     known = ", ".join(registry.REGISTRY)
     for item in config.providers or []:
         provider_id = item.partition(":")[0]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from llmeter_bar.errors import ConfigError
+from llmeter_bar.errors import ConfigError, did_you_mean
 
 SETS: dict[str, dict[str, str]] = {
     "unicode": {
@@ -48,7 +48,8 @@ def validate(section: Any) -> None:
         raise ConfigError("[icons] must be a table")
     unknown = set(section) - {"set", "provider"}
     if unknown:
-        raise ConfigError(f"icons: unknown key '{sorted(unknown)[0]}' (expected set, provider)")
+        word = sorted(unknown)[0]
+        raise ConfigError(f"icons: unknown key '{word}'{did_you_mean(word, ('set', 'provider')) or ' (expected set, provider)'}")
     icon_set(section)
     overrides = section.get("provider", {})
     if not isinstance(overrides, dict):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from llmeter_bar.errors import ConfigError
+from llmeter_bar.errors import ConfigError, did_you_mean
 
 HOSTS = (
     "tmux", "waybar", "polybar", "i3blocks",
@@ -81,7 +81,8 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 def _check_option(where: str, key: str, value: Any) -> None:
     spec = KEYS.get(key)
     if spec is None:
-        raise ConfigError(f"{where}: unknown key '{key}' (expected one of {', '.join(KEYS)})")
+        hint = did_you_mean(key, KEYS) or f" (expected one of {', '.join(KEYS)})"
+        raise ConfigError(f"{where}: unknown key '{key}'{hint}")
     types, choices = spec
     if isinstance(value, bool) and bool not in types or not isinstance(value, types):
         expected = "number" if float in types else types[0].__name__.replace("str", "string").replace("bool", "boolean")
@@ -120,7 +121,8 @@ def parse_colors(section: Any) -> dict[str, str]:
     colors = dict(DEFAULT_COLORS)
     for key, value in section.items():
         if key not in LEVEL_NAMES:
-            raise ConfigError(f"colors: unknown level '{key}' (expected one of {', '.join(LEVEL_NAMES)})")
+            hint = did_you_mean(key, LEVEL_NAMES) or f" (expected one of {', '.join(LEVEL_NAMES)})"
+            raise ConfigError(f"colors: unknown level '{key}'{hint}")
         ok = isinstance(value, str) and (value == "" or (len(value) == 7 and value[0] == "#" and set(value[1:]) <= _HEX))
         if not ok:
             raise ConfigError(f"colors.{key} must be a string \"#rrggbb\" or \"\", got {value!r}")

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
-from llmeter_bar.errors import ConfigError
+from llmeter_bar.errors import ConfigError, did_you_mean
 
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
@@ -140,7 +140,8 @@ def parse(source: str, known: Iterable[str] | None = None, where: str = "format"
             if not name or not set(name) <= _NAME_CHARS:
                 raise ConfigError(f"{where}: invalid placeholder {{{name}}} (use lower-case names like {{used}})")
             if allowed is not None and name not in allowed:
-                raise ConfigError(f"{where}: unknown placeholder {{{name}}}; known: {', '.join(sorted(allowed))}")
+                hint = did_you_mean(name, allowed).replace("'", "")
+                raise ConfigError(f"{where}: unknown placeholder {{{name}}}{hint}; known: {', '.join(sorted(allowed))}")
             flush()
             stack[-1].append(Field(name))
             i = end + 1

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from llmeter_bar.errors import ConfigError
+from llmeter_bar.errors import ConfigError, did_you_mean
 
 LEVELS = ("ok", "warn", "crit")
 _SHORTHAND = ("warn", "crit", "hidden")
@@ -137,8 +137,9 @@ def for_provider(data: dict[str, Any], key: str) -> Thresholds:
     top = {k: v for k, v in data.items() if k != "provider"}
     unknown = set(top) - {"steps", "surplus", *_SHORTHAND}
     if unknown:
-        raise ConfigError(
-            f"thresholds: unknown key '{sorted(unknown)[0]}' (expected warn, crit, hidden, surplus, steps)")
+        word = sorted(unknown)[0]
+        hint = did_you_mean(word, ("steps", "surplus", *_SHORTHAND)) or " (expected warn, crit, hidden, surplus, steps)"
+        raise ConfigError(f"thresholds: unknown key '{word}'{hint}")
     result = parse(top)
     providers = data.get("provider", {})
     if not isinstance(providers, dict):

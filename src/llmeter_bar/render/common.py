@@ -279,9 +279,10 @@ class SegmentRenderer(Renderer):
         try:
             return self.build(results, ctx)
         except ConfigError as exc:
-            from llmeter_bar import logs
+            if str(exc) not in ctx.config.errors:  # those are logged once per change (logs.warn_once)
+                from llmeter_bar import logs
 
-            logs.warning("format: %s", exc)
+                logs.warning("format: %s", exc)
             return self.fallback("llm !cfg")
 
     def build(self, results: list[ProviderResult], ctx: RenderContext) -> Rendered:

@@ -47,6 +47,8 @@ class JsonRenderer(Renderer):
             "version": SCHEMA_VERSION,
             "generated_at": ctx.now.isoformat().replace("+00:00", "Z"),
             "demo": ctx.demo,
+            # Every problem in the config file, with file and line (empty when none).
+            "config_errors": list(ctx.config.problems),
             "providers": [provider_dict(r, ctx) for r in results],
         }
         return Rendered(json.dumps(document, ensure_ascii=False, allow_nan=False))

@@ -40,6 +40,7 @@ class WaybarRenderer(SegmentRenderer):
         lines = [text for text, _ in long_lines(results, ctx, opts, self.escape)]
         if ctx.demo and lines:
             lines.insert(0, self.escape("(demo data: sample figures, not your usage)"))
+        lines += [self.escape(f"config: {problem}") for problem in ctx.config.problems]
         tooltip = "\r".join(lines)
         return Rendered(_dump({
             "text": self.line(items, opts, self.use_color(opts, ctx), bool(results)),
@@ -48,6 +49,15 @@ class WaybarRenderer(SegmentRenderer):
             "percentage": int(max(percents) + 0.5) if percents else 0,
             "alt": level,
         }))
+
+    def render(self, results: list[ProviderResult], ctx: RenderContext) -> Rendered:
+        rendered = super().render(results, ctx)
+        if ctx.config.problems and rendered.text == self.fallback("llm !cfg").text:
+            # The bar cannot be drawn: the tooltip says why, with file and line.
+            text = self.escape("llm !cfg")
+            tooltip = "\r".join(self.escape(problem) for problem in ctx.config.problems)
+            return Rendered(_dump({"text": text, "tooltip": tooltip, "class": "error", "percentage": 0, "alt": "error"}))
+        return rendered
 
     def fallback(self, marker: str) -> Rendered:
         text = self.escape(marker)

@@ -23,9 +23,14 @@ def config_path() -> None:
     click.echo(str(paths.config_file()))
 
 
-@config.command("show", help="Validate the config and print the effective settings per provider.")
+@config.command("show", help=(
+    "Validate the config and print the effective settings per provider (intervals with the "
+    "provider's floor applied). Exits 1 when the file has a problem."))
 def config_show() -> None:
-    from llmeter_bar.fetch import engine
+    import sys
+
+    from llmeter_bar import providers as registry
+    from llmeter_bar.fetch import engine, refresh
     from llmeter_bar.config import load
     from llmeter_bar.errors import ConfigError
 
@@ -35,14 +40,21 @@ def config_show() -> None:
         raise click.ClickException(str(exc)) from None
     exists = cfg.path is not None and cfg.path.exists()
     click.echo(f"# {cfg.path}{'' if exists else ' (not present: defaults)'}")
-    for warning in cfg.warnings:
-        click.echo(f"warning: {warning}", err=True)
+    for problem in cfg.problems:
+        click.echo(f"error: {problem}", err=True)
     listed = cfg.providers
     ids = listed if listed is not None else engine.detect(cfg)
     click.echo(f"providers = {ids!r}{'' if listed is not None else '  # detected'}")
     for settings in cfg.instances(ids):
         url = f" base_url={settings.base_url}" if settings.base_url else ""
-        click.echo(f"[{settings.key}] interval={settings.interval:g}s timeout={settings.timeout:g}s{url}")
+        try:
+            provider = registry.load(settings.id, settings.options)
+        except Exception:
+            provider = None  # unknown or broken module: the configured value is all there is
+        interval = refresh.effective_interval(provider, settings)
+        click.echo(f"[{settings.key}] interval={interval:g}s timeout={settings.timeout:g}s{url}")
+    if cfg.problems:
+        sys.exit(1)
 
 
 @config.command("init", help="Write a commented default config file.")

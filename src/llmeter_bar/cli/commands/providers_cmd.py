@@ -16,8 +16,8 @@ def providers() -> None:
         config = load()
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
-    for warning in config.warnings:
-        click.echo(f"warning: {warning}", err=True)
+    for problem in config.problems:
+        click.echo(f"config error: {problem}", err=True)
     enabled = set(config.providers or engine.detect(config))
     rows = []
     for provider_id, entry in registry.REGISTRY.items():
