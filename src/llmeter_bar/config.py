@@ -78,7 +78,7 @@ PROVIDER_OPTION_KEYS: frozenset[str] = frozenset({
     "beta", "config_dir", "credentials_file", "token", "usage_query",  # claude
     "codex_home", "editor_plugin_version", "editor_version", "token_env", "cookie", "state_db",
     "currency", "project", "client_id", "client_secret", "token_url", "api_key", "key",
-    "resource", "token_limit", "budget", "statusline_api_interval",
+    "resource", "token_limit", "budget", "statusline_api_interval", "auth_file",
 })
 # Top-level sections other modules own; they validate their own content.
 SECTION_KEYS: set[str] = {"general", "provider", "format", "thresholds", "colors", "icons", "alerts", "share"}
