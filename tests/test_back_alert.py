@@ -156,8 +156,11 @@ def test_back_config_is_checked(write_config) -> None:
     from llmeter_bar.errors import ConfigError
 
     write_config('[alerts]\nback = "yes"\n')
-    with pytest.raises(ConfigError, match="alerts.back must be true or false"):
+    with pytest.raises(ConfigError, match="alerts.back must be a bool"):
         settings(load())
     write_config("[alerts]\nback_level = 0\n")
-    with pytest.raises(ConfigError, match="alerts.back_level must be a number from 1 to 100"):
+    with pytest.raises(ConfigError, match="alerts.back_level must be greater than 0, got 0"):
+        settings(load())
+    write_config("[alerts]\nback_level = 120\n")
+    with pytest.raises(ConfigError, match="alerts.back_level must be a number from 1 to 100, got 120"):
         settings(load())

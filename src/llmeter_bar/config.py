@@ -58,6 +58,8 @@ ALERT_KEYS: dict[str, tuple[type, ...]] = {
     "command": (list,),
     "timeout": _NUMBER,
     "login": (bool,),
+    "back": (bool,),
+    "back_level": _NUMBER,
 }
 # [share]: share/settings.py checks the values (broker URL, topic characters).
 # No password key: it comes from LLMETER_BAR_SHARE_PASSWORD or `login share`.

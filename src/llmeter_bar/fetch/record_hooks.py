@@ -35,28 +35,25 @@ def after_record(store: Store, settings: ProviderSettings, old: dict[str, Any] |
     old = old or {}
     now = time.time()
     result: ProviderResult | None = None
+    limited = (new.get("error") or {}).get("kind") == "rate_limit"
     if new.get("result") and new.get("result") != old.get("result"):
         try:
-            from llmeter_bar.store import history
+            from llmeter_bar.store import fastpath, history
             from llmeter_bar.models import ProviderResult
 
             result = ProviderResult.from_dict(new["result"])
-            history.append(store, settings.key, result, now)
-            from llmeter_bar.store import fastpath
-
-            # The record's own write already bumped the generation; a render in
-            # between filed the old sparkline under it, for up to ten minutes.
-            fastpath.bump(store.cache)
+            # One transaction, one commit: every commit grows the WAL, and a nearly
+            # full disk must still take the record, its history and its cycles.
+            with store.cache.transact():
+                history.append(store, settings.key, result, now)
+                _cycles(store, settings.key, result, now, False)
+                # The record's own write already bumped the generation; a render in
+                # between filed the old sparkline under it, for up to ten minutes.
+                fastpath.bump(store.cache)
         except Exception:
             logs.exception("%s: history not updated", settings.key)
-    limited = result is None and (new.get("error") or {}).get("kind") == "rate_limit"
-    if result is not None or limited:
-        try:
-            from llmeter_bar.store import cycles
-
-            cycles.record(store, settings.key, result, now, limited)
-        except Exception:
-            logs.exception("%s: window cycles not updated", settings.key)
+    elif limited:
+        _cycles(store, settings.key, None, now, True)
     try:
         events, cfg = _alerts(store, settings, old, new, config, now, result)
         if not events:
@@ -70,6 +67,15 @@ def after_record(store: Store, settings: ProviderSettings, old: dict[str, Any] |
                 notify.deliver(event, cfg)
     except Exception:
         logs.exception("%s: alerts not checked", settings.key)
+
+
+def _cycles(store: Store, key: str, result: ProviderResult | None, now: float, limited: bool) -> None:
+    try:
+        from llmeter_bar.store import cycles
+
+        cycles.record(store, key, result, now, limited)
+    except Exception:
+        logs.exception("%s: window cycles not updated", key)
 
 
 def _alerts(store: Store, settings: ProviderSettings, old: dict[str, Any], new: dict[str, Any],
