@@ -20,6 +20,9 @@ SECRETS = {
     "OPENROUTER_API_KEY": "sk-or-v1-SCRUBME-cccc3333",
     "COPILOT_TOKEN": "ghu_SCRUBME_dddd4444",
     "AZURE_OPENAI_API_KEY": "azkey-SCRUBME-eeee5555",
+    "ZAI_API_KEY": "zai.SCRUBME-mmmm1313",
+    "MINIMAX_CODING_API_KEY": "sk-cp-SCRUBME-nnnn1414",
+    "OLLAMA_API_KEY": "ollama-SCRUBME-oooo1515",
     "DEEPSEEK_API_KEY": "sk-SCRUBME-deepseek-mmmm5656",
     "SYNTHETIC_API_KEY": "syn_SCRUBME_synthetic_nnnn7878",
     "FACTORY_API_KEY": "fk-SCRUBME-factory-oooo9090",
@@ -31,9 +34,14 @@ GEMINI_TOKEN = "ya29.SCRUBME-hhhh8888"
 GEMINI_REFRESH = "1//SCRUBME-iiii9999"
 CURSOR_SIGNATURE = "SCRUBMEjjjj0000sig"
 OPENCODE_COOKIE = "Fe26.2**SCRUBME-kkkk1212"
+KIMI_TOKEN = "kimi-oauth-SCRUBME-pppp1616"
+KIMI_REFRESH = "kimi-refresh-SCRUBME-qqqq1717"
+GROK_TOKEN = "grok-oidc-SCRUBME-rrrr1818"
+GROK_REFRESH = "grok-refresh-SCRUBME-ssss1919"
 ENV = dict(SECRETS, AZURE_OPENAI_RESOURCE="res", OPENCODE_AUTH_COOKIE=f"auth={OPENCODE_COOKIE}")
 PROVIDERS = ("claude", "codex", "gemini", "cursor", "copilot", "anthropic-api", "openai-api", "openrouter",
-             "azure-openai", "opencode-zen", "opencode-go", "deepseek", "factory", "synthetic")
+             "azure-openai", "opencode-zen", "opencode-go", "zai", "kimi", "minimax", "grok", "ollama",
+             "deepseek", "factory", "synthetic")
 
 
 def _jwt(claims: dict, signature: str) -> str:
@@ -60,8 +68,16 @@ def plant(home: Path) -> list[str]:
         db.execute("CREATE TABLE IF NOT EXISTS ItemTable (key TEXT UNIQUE ON CONFLICT REPLACE, value BLOB)")
         db.execute("INSERT INTO ItemTable VALUES ('cursorAuth/accessToken', ?)", (cursor_token,))
     db.close()
+    # Kimi and Grok from their CLIs' own logins (zero setup), read only.
+    (home / ".kimi-code" / "credentials").mkdir(parents=True, exist_ok=True)
+    (home / ".kimi-code" / "credentials" / "kimi-code.json").write_text(json.dumps({
+        "access_token": KIMI_TOKEN, "refresh_token": KIMI_REFRESH, "expires_at": expires, "token_type": "Bearer"}))
+    (home / ".grok").mkdir(exist_ok=True)
+    (home / ".grok" / "auth.json").write_text(json.dumps({"https://auth.x.ai::b1a00492-client": {
+        "key": GROK_TOKEN, "refresh_token": GROK_REFRESH, "auth_mode": "oidc", "email": "grok@example.com",
+        "expires_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires))}}))
     return [*SECRETS.values(), CLAUDE_TOKEN, CLAUDE_REFRESH, CODEX_SIGNATURE, codex_token, GEMINI_TOKEN,
-            GEMINI_REFRESH, CURSOR_SIGNATURE, OPENCODE_COOKIE]
+            GEMINI_REFRESH, CURSOR_SIGNATURE, OPENCODE_COOKIE, KIMI_TOKEN, KIMI_REFRESH, GROK_TOKEN, GROK_REFRESH]
 
 
 def config(base_url, *, timeout: float = 1.0, interval: float = 300, providers=PROVIDERS, extra: str = "") -> str:

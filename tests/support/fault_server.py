@@ -180,7 +180,7 @@ class FaultServer:
         if mode == "gated":  # healthy answers, held until the test opens the gate
             while not self.gate.is_set():
                 await asyncio.sleep(0.05)
-        answer = payloads.good("/" + tail, self.hostile if mode == "hostile" else None)
+        answer = payloads.good("/" + tail, self.hostile if mode == "hostile" else None, provider)
         if answer is None:
             return web.Response(status=404, text='{"error": "no such endpoint"}', content_type="application/json")
         if mode in SHAPE_FAULTS:

@@ -17,6 +17,7 @@ HEADLINES = {
     "claude": "37%", "codex": "41%", "gemini": "23%", "cursor": "62%", "copilot": "15%",
     "anthropic-api": "$12.35", "openai-api": "$4.56", "openrouter": "$7.50", "azure-openai": "25%",
     "opencode-zen": "$3.79", "opencode-go": "57%",
+    "zai": "33%", "kimi": "27%", "minimax": "44%", "grok": "18%", "ollama": "46%",
     "deepseek": "$8.25", "factory": "63%", "synthetic": "44%",
 }
 
@@ -34,9 +35,63 @@ def _iso(delta: timedelta) -> str:
     return (datetime.now(timezone.utc) + delta).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def good(path: str, hostile: dict[str, Any] | None = None) -> Any:
+def _ms(delta: timedelta) -> int:
+    return int((datetime.now(timezone.utc) + delta).timestamp() * 1000)
+
+
+def _by_provider(provider: str, path: str, h: str | None) -> Any:
+    """Answers of providers whose paths another provider also uses (``/api/usage``)."""
+    if provider == "zai" and path == "/api/monitor/usage/quota/limit":
+        return {"code": 200, "msg": "Operation successful", "success": True, "data": {
+            "limits": [
+                {"type": "TIME_LIMIT", "unit": 5, "number": 1, "usage": 1000, "currentValue": 12, "remaining": 988,
+                 "percentage": 1, "nextResetTime": _ms(timedelta(days=20))},
+                {"type": "TOKENS_LIMIT", "unit": 3, "number": 5, "percentage": 33,
+                 "nextResetTime": _ms(timedelta(hours=3))},
+                {"type": "TOKENS_LIMIT", "unit": 6, "number": 1, "percentage": 8,
+                 "nextResetTime": _ms(timedelta(days=4))}],
+            "level": "pro", **({"planName": h} if h else {})}}
+    if provider == "kimi" and path == "/v1/usages":
+        return {"user": {"membership": {"level": h or "LEVEL_INTERMEDIATE"}},
+                "usage": {"limit": "100", "used": "12", "remaining": "88", "resetTime": _iso(timedelta(days=5))},
+                "limits": [{"window": {"duration": 300, "timeUnit": "TIME_UNIT_MINUTE"},
+                            "detail": {"limit": "100", "used": "27", "remaining": "73",
+                                       "resetTime": _iso(timedelta(hours=2))}}],
+                "parallel": {"limit": "30"}, "totalQuota": {}, "subType": "TYPE_PURCHASE"}
+    if provider == "minimax" and path == "/v1/token_plan/remains":
+        return {"base_resp": {"status_code": 0, "status_msg": "success"}, "data": {
+            "current_subscribe_title": h or "Token Plan Plus",
+            "model_remains": [{"model_name": "general", "current_interval_total_count": 0,
+                               "current_interval_usage_count": 0, "current_interval_remaining_percent": "56",
+                               "start_time": _ms(timedelta(hours=-1)), "end_time": _ms(timedelta(hours=4)),
+                               "current_weekly_total_count": 0, "current_weekly_usage_count": 0,
+                               "current_weekly_remaining_percent": "90", "weekly_start_time": _ms(timedelta(days=-2)),
+                               "weekly_end_time": _ms(timedelta(days=5))}]}}
+    if provider == "grok" and path == "/v1/billing":
+        return {"config": {
+            "currentPeriod": {"type": "USAGE_PERIOD_TYPE_WEEKLY", "start": _iso(timedelta(days=-3)),
+                              "end": _iso(timedelta(days=4))},
+            "creditUsagePercent": 18.0, "onDemandCap": {"val": 0}, "onDemandUsed": {"val": 0},
+            "productUsage": [{"product": h or "GrokBuild", "usagePercent": 15.0}],
+            "isUnifiedBillingUser": True, "prepaidBalance": {"val": "1250"}},
+            "subscriptionTier": "SUPERGROK"}
+    if provider == "grok" and path == "/v1/settings":
+        return {"subscription_tier_display": h or "SuperGrok Heavy"}
+    if provider == "ollama" and path == "/api/usage":
+        return {"activity": {"cost": "0.00000", "period": {"type": "last_4_weeks"}, "models": []},
+                "limits": {"session": {"usage": 0.46, "models": [{"name": h or "kimi-k3", "request_count": 18}]},
+                           "weekly": {"usage": 0.12, "models": []}}}
+    if provider == "ollama" and path == "/api/me":
+        return {"Plan": h or "pro", "CreatedAt": _iso(timedelta(days=-40))}
+    return None
+
+
+def good(path: str, hostile: dict[str, Any] | None = None, provider: str = "") -> Any:
     """The healthy answer for one provider path; ``hostile`` puts HOSTILE into its strings."""
     h = HOSTILE if hostile is not None else None
+    answer = _by_provider(provider, path, h)
+    if answer is not None:
+        return answer
     if path == "/api/oauth/usage":
         body: dict[str, Any] = {"five_hour": {"utilization": 37.0, "resets_at": _iso(timedelta(hours=2))},
                                 "seven_day": {"utilization": 12.0, "resets_at": _iso(timedelta(days=3))}}

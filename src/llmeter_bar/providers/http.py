@@ -39,8 +39,11 @@ def retry_after_seconds(value: str | None) -> float | None:
     return seconds if seconds > 0 else None
 
 
-def _status_error(status: int, body: str, headers: Any, auth_hint: str) -> FetchError:
+def _status_error(status: int, body: str, headers: Any, auth_hint: str, forbidden_hint: str = "") -> FetchError:
     detail = excerpt(body)
+    if status == 403 and forbidden_hint:
+        # A 403 to a key that was accepted before is an account problem, not a typo.
+        return FetchError("auth", f"HTTP 403: not authorised; {forbidden_hint}")
     if status in (401, 403):
         hint = auth_hint or "check the credentials"
         return FetchError("auth", f"HTTP {status}: not authorised; {hint}")
@@ -66,6 +69,7 @@ async def request_text(
     *,
     timeout: float,
     auth_hint: str = "",
+    forbidden_hint: str = "",
     **kwargs: Any,
 ) -> str:
     """Send one request and return the body of a 2xx answer, or raise FetchError."""
@@ -84,7 +88,7 @@ async def request_text(
                 sink.append({"method": method, "url": str(response.url), "status": response.status,
                              "content_type": response.headers.get("Content-Type", ""), "body": body})
             if response.status >= 400:
-                raise _status_error(response.status, body, response.headers, auth_hint)
+                raise _status_error(response.status, body, response.headers, auth_hint, forbidden_hint)
             return body
     except FetchError:
         raise
@@ -127,7 +131,10 @@ async def request_json(
     *,
     timeout: float,
     auth_hint: str = "",
+    forbidden_hint: str = "",
     **kwargs: Any,
 ) -> Any:
-    body = await request_text(session, method, url, timeout=timeout, auth_hint=auth_hint, **kwargs)
+    body = await request_text(
+        session, method, url, timeout=timeout, auth_hint=auth_hint, forbidden_hint=forbidden_hint, **kwargs
+    )
     return parse_json(body)

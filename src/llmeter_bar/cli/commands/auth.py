@@ -17,7 +17,8 @@ import click
 from llmeter_bar.errors import FetchError, LlmeterError
 from llmeter_bar.store import credstore
 
-API_KEYS = ("anthropic-api", "openai-api", "openrouter", "azure-openai", "deepseek", "factory", "synthetic")
+API_KEYS = ("anthropic-api", "openai-api", "openrouter", "azure-openai", "zai", "kimi", "minimax", "ollama",
+            "deepseek", "factory", "synthetic")
 # Cookie logins keep only the cookie the provider needs, never the whole browser jar.
 COOKIES: dict[str, tuple[str, ...]] = {
     "cursor": ("WorkosCursorSessionToken", "__Secure-next-auth.session-token", "next-auth.session-token"),
