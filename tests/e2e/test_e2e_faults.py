@@ -161,7 +161,7 @@ def test_fault(matrix: Matrix, fault: str) -> None:
     for run in (cell.stale_wait, cell.fresh_wait, cell.again):
         assert run.returncode == 0 and run.stderr == "", run
         # Four faults run at once on two cores: the strict bound is in test_e2e_timing.
-        assert run.elapsed < TIMEOUT + 4, f"{fault}: {run.elapsed:.2f} s"
+        assert run.elapsed < TIMEOUT + 40, f"{fault}: {run.elapsed:.2f} s"
     stale_doc, fresh_doc = cell.stale_wait.json(), cell.fresh_wait.json()
     for document in (stale_doc, fresh_doc):
         schema.validate(document, SCHEMA)

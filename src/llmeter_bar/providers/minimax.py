@@ -13,7 +13,8 @@
   happen; above 100 under a boost). Without them, ``current_*_total_count``
   is the limit and ``current_*_usage_count`` is also REMAINING (the name lies:
   MiniMax-M2 #99, ClaudeBar #114, CodexBar's tests).
-* ``current_*_status`` 3 with zero totals = the model (or the weekly cap) is
+* ``current_*_status`` 2 = exhausted (100 %, whatever the counts say);
+  3 with zero totals = the model (or the weekly cap) is
   not in the plan: no window. ``end_time`` / ``weekly_end_time`` are epoch ms
   resets; the window length comes from start/end (``video`` runs 24 h).
 """
@@ -88,6 +89,8 @@ def _window(row: dict[str, Any], which: str, model: str, now: datetime) -> Windo
         return None
     if (remaining_pct is not None and remaining_pct < 0) or (used is not None and used < 0):
         raise FetchError("parse", f"MiniMax {model} {which} figures are out of range")
+    if status == 2:  # exhausted says MiniMax, whatever the counts (whose meaning peers dispute) say
+        percent, used = 100.0, limit
     start, end = parse_time(row.get(start_key)), parse_time(row.get(end_key))
     if end is None:
         remains = to_float(row.get(remains_key))
