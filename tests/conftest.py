@@ -35,6 +35,8 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "ANTHROPIC_ADMIN_KEY", "OPENAI_ADMIN_KEY", "OPENROUTER_API_KEY",
         "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_RESOURCE", "GITHUB_TOKEN", "GH_TOKEN",
         "COPILOT_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN", "LLMETER_BAR_DEBUG",
+        "ZAI_API_KEY", "ZHIPUAI_API_KEY", "KIMI_CODE_API_KEY", "KIMI_API_KEY", "KIMI_CODE_HOME",
+        "MINIMAX_CODING_API_KEY", "MINIMAX_API_KEY", "OLLAMA_API_KEY", "GROK_OAUTH_TOKEN", "GROK_HOME",
         "DEEPSEEK_API_KEY", "FACTORY_API_KEY", "SYNTHETIC_API_KEY",
     ):
         monkeypatch.delenv(name, raising=False)

@@ -15,7 +15,8 @@ def test_no_secret_in_any_output_log_or_cache(isolated_home, tmp_path, fake_serv
     secrets = allproviders.plant(isolated_home)
     fake_server.echo_headers = True
     fake_server.reply("/api/oauth/usage", {"five_hour": {"utilization": 12.0, "resets_at": None}})
-    providers = ["claude", "codex", "copilot", "anthropic-api", "openai-api", "openrouter", "azure-openai"]
+    providers = ["claude", "codex", "copilot", "anthropic-api", "openai-api", "openrouter", "azure-openai",
+                 "zai", "kimi", "minimax", "grok", "ollama"]
     sections = "".join(f'[provider.{p}]\nbase_url = "{fake_server.url}"\n' for p in providers)
     write_config(f"[general]\nproviders = {json.dumps(providers)}\n" + sections)
     env = dict(SECRETS, AZURE_OPENAI_RESOURCE="res")

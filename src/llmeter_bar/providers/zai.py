@@ -168,6 +168,7 @@ def remember_scheme(account: str, scheme: str) -> None:
         return
     data[account] = scheme
     try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # as private as the cache itself
         temp = path.with_name(f".{path.name}.{os.getpid()}")
         temp.write_text(json.dumps(data))
         os.replace(temp, path)
