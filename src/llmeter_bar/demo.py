@@ -82,5 +82,39 @@ def demo_results(only: list[str] | None = None, now: datetime | None = None) -> 
     ]
     if only:
         wanted = {item.partition(":")[0] for item in only}
-        results = [r for r in results if r.id in wanted]
+        results = [r for r in results + _on_request(now, fetched) if r.id in wanted]
     return results
+
+
+def _on_request(now: datetime, fetched: datetime) -> list[ProviderResult]:
+    """Providers shown in the demo only when named (``--demo --provider zai``), so
+    the default demo bar keeps its length."""
+    hour = timedelta(hours=1)
+    return [
+        ProviderResult(
+            id="zai", name="Z.ai", plan="GLM Coding Pro", source="demo", fetched_at=fetched,
+            windows=[Window("five_hour", "5h", 33.0, now + 3 * hour, 18000),
+                     Window("weekly", "7d", 12.0, now + 90 * hour, 604800),
+                     Window("mcp", "MCP month", 4.0, now + 400 * hour, 2592000, used=40, limit=1000, side=True)],
+        ),
+        ProviderResult(
+            id="kimi", name="Kimi", plan="Intermediate", source="demo", fetched_at=fetched,
+            windows=[Window("five_hour", "5h", 27.0, now + 2 * hour, 18000, used=27, limit=100),
+                     Window("weekly", "7d", 26.0, now + 70 * hour, 604800, used=26, limit=100)],
+        ),
+        ProviderResult(
+            id="minimax", name="MiniMax", plan="Token Plan Plus", source="demo", fetched_at=fetched,
+            windows=[Window("five_hour", "5h", 44.0, now + 4 * hour, 18000),
+                     Window("weekly", "7d", 10.0, now + 120 * hour, 604800)],
+        ),
+        ProviderResult(
+            id="grok", name="Grok", plan="SuperGrok", source="demo", fetched_at=fetched,
+            windows=[Window("weekly", "7d", 18.0, now + 80 * hour, 604800)],
+            credits=Credits(balance=12.5, currency="USD", label="prepaid"),
+        ),
+        ProviderResult(
+            id="ollama", name="Ollama", plan="pro", source="demo", fetched_at=fetched,
+            windows=[Window("session", "5h", 46.0, now + 1 * hour, 18000, estimated=True),
+                     Window("weekly", "7d", 12.0, now + 60 * hour, 604800, estimated=True)],
+        ),
+    ]

@@ -20,8 +20,9 @@ AREA = "providers"
 BREAKING = ("auth", "config")  # a fetch that failed like this needs the user; others heal by themselves
 LOGIN_HINT = (
     "log in to Claude Code (`claude`), Codex (`codex login`), Gemini CLI or Cursor; or run "
-    "`llmeter-bar login copilot|openrouter|anthropic-api|openai-api|azure-openai|cursor|opencode`; "
-    "or set OPENROUTER_API_KEY, ANTHROPIC_ADMIN_KEY or OPENAI_ADMIN_KEY"
+    "`llmeter-bar login copilot|openrouter|anthropic-api|openai-api|azure-openai|cursor|opencode|zai|kimi|minimax|ollama`; "
+    "or set OPENROUTER_API_KEY, ANTHROPIC_ADMIN_KEY, OPENAI_ADMIN_KEY, ZAI_API_KEY, KIMI_CODE_API_KEY, "
+    "MINIMAX_CODING_API_KEY or OLLAMA_API_KEY; or log in to the Kimi or Grok CLI"
 )
 KIND_HINTS = {
     "network": "check the network, a proxy, or the provider's base_url; it is retried every interval",

@@ -41,7 +41,7 @@ REGISTRY: dict[str, Entry] = {
     "azure-openai": Entry("llmeter_bar.providers.azure_openai:AzureOpenAI", "Azure OpenAI", "api"),
     "opencode-zen": Entry("llmeter_bar.providers.opencode:OpenCodeZen", "OpenCode Zen", "api"),
     "opencode-go": Entry("llmeter_bar.providers.opencode_go:OpenCodeGo", "OpenCode Go", "subscription"),
-    "zai": Entry("llmeter_bar.providers.zai:Zai", "z.ai", "subscription"),
+    "zai": Entry("llmeter_bar.providers.zai:Zai", "Z.ai", "subscription"),
     "kimi": Entry("llmeter_bar.providers.kimi:Kimi", "Kimi", "subscription"),
     "minimax": Entry("llmeter_bar.providers.minimax:MiniMax", "MiniMax", "subscription"),
     "grok": Entry("llmeter_bar.providers.grok:Grok", "Grok", "subscription"),

@@ -178,7 +178,7 @@ def remember_scheme(account: str, scheme: str) -> None:
 
 class Zai(ApiKeyProvider):
     id: ClassVar[str] = "zai"
-    name: ClassVar[str] = "z.ai"
+    name: ClassVar[str] = "Z.ai"
     kind: ClassVar[str] = "subscription"
     key_env: ClassVar[str] = ENVS[0]
     key_label: ClassVar[str] = "z.ai API key"
