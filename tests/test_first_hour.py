@@ -143,3 +143,49 @@ def test_config_show_prints_the_effective_interval(write_config):
     lines = cli.run("config", "show").stdout.splitlines()
     assert "[claude] interval=600s timeout=10s" in lines  # Claude's default: 10 s is below its floor
     assert "[codex] interval=120s timeout=10s" in lines  # an explicit 30 s is raised to Codex's floor
+
+
+def _claude_server(fake_server, write_config, listed: bool) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    in_2h = (datetime.now(timezone.utc) + timedelta(hours=2)).isoformat()
+    fake_server.reply("/api/oauth/usage", {"five_hour": {"utilization": 42.0, "resets_at": in_2h}})
+    general = '[general]\nproviders = ["claude"]\n' if listed else ""
+    write_config(f'{general}[provider.claude]\nbase_url = "{fake_server.url}"\n')
+
+
+def _log_in(home) -> None:
+    from test_zero_setup import plant
+
+    plant(home)
+
+
+@pytest.mark.parametrize("listed", [False, True], ids=["detected", "listed"])
+def test_a_login_after_setup_is_fetched_by_the_next_wait(isolated_home, fake_server, write_config, listed):
+    _claude_server(fake_server, write_config, listed)
+    if listed:
+        assert cli.run("refresh").stdout.startswith("claude: config: no Claude Code login found")
+    assert "setup" in cli.run("--format", "tmux").stdout
+    assert "setup" in cli.run("--format", "tmux").stdout  # remembered: the "no credentials" state
+    _log_in(isolated_home)
+    document = json.loads(cli.run("--format", "json", "--wait").stdout)
+    claude = next(p for p in document["providers"] if p["id"] == "claude")
+    assert claude["status"] == "ok" and claude["windows"][0]["used_percent"] == 42
+    assert sum(n for p, n in fake_server.hits.items() if p.startswith("/api/oauth/usage")) == 1
+
+
+def test_a_login_makes_a_setup_provider_due_for_a_plain_render(isolated_home, fake_server, write_config):
+    _claude_server(fake_server, write_config, listed=True)
+    cli.run("refresh")
+    assert "setup" in cli.run("--format", "tmux").stdout
+    _log_in(isolated_home)
+    time.sleep(engine_recheck())
+    cli.run("--format", "tmux")  # due now: starts the background refresher
+    cli.wait_until(lambda: "42%" in cli.run("--format", "tmux").stdout)
+    assert sum(n for p, n in fake_server.hits.items() if p.startswith("/api/oauth/usage")) == 1
+
+
+def engine_recheck() -> float:
+    from llmeter_bar.fetch import engine
+
+    return engine.LOGIN_RECHECK

@@ -34,9 +34,11 @@ def test_logout_of_an_account_shows_on_the_next_render_not_when_the_cached_line_
     credstore.put("openrouter", None, {"api_key": "sk-or-v1-default-0000"})
     credstore.put("openrouter", "work", {"api_key": "sk-or-v1-work-0000"})
     assert cli.run("--format", "json", "--wait").returncode == 0
-    before = cli.run("--format", "json").stdout  # now the cached line
+    before = cli.run("--format", "json").stdout
     assert [p["instance"] for p in json.loads(before)["providers"]] == [None, "work"]
-    assert cli.run("--format", "json").stdout == before
+    line = cli.run("--format", "plain").stdout  # now the cached line (json is never cached)
+    assert "OpenRouter:work" in line and cli.run("--format", "plain").stdout == line
     assert cli.run("logout", "openrouter", "--account", "work").returncode == 0
     after = json.loads(cli.run("--format", "json").stdout)["providers"]
     assert [p["instance"] for p in after] == [None]
+    assert "OpenRouter:work" not in cli.run("--format", "plain").stdout

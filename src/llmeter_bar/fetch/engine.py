@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from llmeter_bar.providers.base import ProviderSettings
 
 DETECT_TTL = 300.0
+LOGIN_RECHECK = 5.0  # seconds a "setup" line is served from the output cache before the files are stat'ed again
 
 
 def stored_accounts(provider_id: str) -> list[str]:
@@ -37,9 +38,12 @@ def stored_accounts(provider_id: str) -> list[str]:
         return []
 
 
-def detect(config: Config) -> list[str]:
+def detect(config: Config, watch: list[str] | None = None) -> list[str]:
     """Registered providers whose credentials are present (no network), plus
-    every account stored by ``login --account``."""
+    every account stored by ``login --account``. ``watch`` receives the login
+    files of the providers not found (see fetch/logins.py)."""
+    from llmeter_bar.fetch import logins
+
     found: list[str] = []
     for provider_id in registry.REGISTRY:
         try:
@@ -47,8 +51,11 @@ def detect(config: Config) -> list[str]:
                 found.append(provider_id)  # shown from the broker, no credentials here (share/)
                 continue
             provider = registry.load(provider_id)
-            if provider.credentials(config.settings_for(provider_id)) is not None:
+            settings = config.settings_for(provider_id)
+            if provider.credentials(settings) is not None:
                 found.append(provider_id)
+            elif watch is not None:
+                watch += logins.paths_of(provider, settings)
         except Exception:
             logs.exception("%s: credential detection failed", provider_id)
         found += [f"{provider_id}:{name}" for name in stored_accounts(provider_id)]
@@ -60,13 +67,17 @@ def enabled_ids(config: Config, store: Store | None) -> list[str]:
     listed = config.providers
     if listed is not None:
         return listed
+    from llmeter_bar.fetch import logins
+
     if store is not None:
         cached = store.get_value("detected")
-        if isinstance(cached, list):
+        if isinstance(cached, list) and not logins.changed(store.get_value("detected_watch")):
             return [str(i) for i in cached]
-    found = detect(config)
+    watch: list[str] = []
+    found = detect(config, watch)
     if store is not None:
         try:
+            store.set_value("detected_watch", logins.signature(watch), expire=DETECT_TTL)
             store.set_value("detected", found, expire=DETECT_TTL)
         except Exception:
             pass
@@ -138,6 +149,8 @@ def collect(
 
 def _unchanged_for(record: dict, shown: ProviderResult, settings: ProviderSettings, now: float) -> float:
     moments = [float("inf")]
+    if record.get("unconfigured") and record.get("watch"):
+        moments.append(now + LOGIN_RECHECK)  # a cached "setup" line must not outlive a login by long
     if shown.fetched_at is not None and shown.status == "ok":
         moments.append(shown.fetched_at.timestamp() + float(record.get("stale_after") or 3 * settings.interval))
     moments += [w.resets_at.timestamp() for w in shown.windows if w.resets_at]

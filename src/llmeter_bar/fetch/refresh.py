@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmeter_bar import logs
 from llmeter_bar.store import fastpath
-from llmeter_bar.fetch import record_hooks
+from llmeter_bar.fetch import logins, record_hooks
 from llmeter_bar.store import state
 from llmeter_bar import providers as registry
 from llmeter_bar.errors import FetchError, NotConfigured
@@ -43,6 +43,8 @@ def is_due(record: dict | None, now: float, *, on_demand: bool = False, floor: f
     nor ``floor`` seconds after the last attempt (a double click is one fetch)."""
     if not record:
         return True
+    if record.get("unconfigured") and logins.changed(record.get("watch")):
+        return True  # a login since "no credentials": fetch now, whatever the interval
     attempt_at = float(record.get("attempt_at") or 0)
     if attempt_at > now + CLOCK_SLACK:
         # The clock went back: stored times are in the future. One fetch
@@ -101,7 +103,8 @@ def _unknown_since(before: Any, names: list[str], now: float) -> dict[str, float
 
 
 def record_outcome(
-    store: Store, settings: ProviderSettings, outcome: ProviderResult | FetchError, now: float, interval: float
+    store: Store, settings: ProviderSettings, outcome: ProviderResult | FetchError, now: float, interval: float,
+    watch: list[str] | None = None,
 ) -> ProviderResult | FetchError:
     """Write one fetch's outcome; returns it as recorded (a result may be refused)."""
     from datetime import datetime, timezone
@@ -114,7 +117,9 @@ def record_outcome(
             outcome = FetchError("parse", "the response no longer carries usage figures (unexpected shape)")
         record.update(attempt_at=now, stale_after=stale_after, interval=interval)
         if isinstance(outcome, FetchError):
-            record.update(error_at=now, unconfigured=isinstance(outcome, NotConfigured))
+            unconfigured = isinstance(outcome, NotConfigured)
+            record.update(error_at=now, unconfigured=unconfigured)
+            record["watch"] = logins.signature(watch or []) if unconfigured else None
             not_before = 0.0
             if outcome.kind == "rate_limit":
                 record["strikes"] = int(record.get("strikes") or 0) + 1
@@ -132,7 +137,7 @@ def record_outcome(
             outcome.error = None
             record.update(result=outcome.to_dict(), error=None, error_at=None, strikes=0)
             record["unknown_since"] = _unknown_since(record.get("unknown_since"), outcome.unknown_fields, now)
-            record.update(not_before=0.0, next_at=now + interval, unconfigured=False)
+            record.update(not_before=0.0, next_at=now + interval, unconfigured=False, watch=None)
             if degraded is not None:
                 record.update(error=degraded.to_dict(), error_at=now)
                 if degraded.kind == "rate_limit":
@@ -223,7 +228,8 @@ def fetch_and_record(store: Store, instances: list[ProviderSettings]) -> dict[st
     for (settings, provider), outcome in zip(jobs, outcomes):
         interval = effective_interval(provider, settings)
         try:
-            outcome = record_outcome(store, settings, outcome, now, interval)
+            watch = logins.paths_of(provider, settings) if isinstance(outcome, NotConfigured) else None
+            outcome = record_outcome(store, settings, outcome, now, interval, watch)
         except Exception:
             logs.exception("%s: could not write the cache", settings.key)
         report[settings.key] = (

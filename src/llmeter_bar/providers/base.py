@@ -71,6 +71,11 @@ class Provider:
         """Find credentials without network I/O; None when there are none."""
         return None
 
+    def credential_paths(self, settings: ProviderSettings) -> list[str]:
+        """Files whose appearance or change means a login happened (another tool's
+        login file). A render stats them while the provider shows "setup"."""
+        return []
+
     async def fetch(self, session: aiohttp.ClientSession, settings: ProviderSettings) -> ProviderResult:
         raise NotImplementedError
 

@@ -114,6 +114,9 @@ class Claude(Provider):
             return None
         return CredentialInfo(source=found.source, detail=login_detail(found.expires_at, found.plan))
 
+    def credential_paths(self, settings: ProviderSettings) -> list[str]:
+        return [str(credentials_path(settings))]
+
     def usage_url(self, settings: ProviderSettings) -> str:
         query = str(settings.option("usage_query", self.usage_query) or "")
         return f"{self.base_url(settings)}/api/oauth/usage" + (f"?{query}" if query else "")

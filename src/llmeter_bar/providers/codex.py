@@ -122,6 +122,9 @@ class Codex(Provider):
             return None
         return CredentialInfo(source=found.source, detail=login_detail(found.expires_at, found.plan))
 
+    def credential_paths(self, settings: ProviderSettings) -> list[str]:
+        return [str(codex_home(settings) / "auth.json")]
+
     def headers(self, settings: ProviderSettings, auth: CodexAuth) -> dict[str, str]:
         headers = {
             "Authorization": f"Bearer {auth.token}",

@@ -142,6 +142,9 @@ class Gemini(Provider):
             return None
         return CredentialInfo(source=str(path), detail="Gemini CLI login (read-only)")
 
+    def credential_paths(self, settings: ProviderSettings) -> list[str]:
+        return [str(gemini_auth.creds_path(settings))]
+
     async def fetch(self, session: aiohttp.ClientSession, settings: ProviderSettings) -> ProviderResult:
         from llmeter_bar.providers.http import request_json
 
