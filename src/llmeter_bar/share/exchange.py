@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from llmeter_bar.store.cache import Store
 
 CLAIM_EXTRA = 5.0  # a claim outlives the fetch it announces by this much
+# How long a machine waits for the claim holder's record. Not found by then: it
+# fetches nothing this time (the holder is still at it; the next refresh takes
+# its record), so the refresher stays inside its hard deadline (fetch/worker.py).
+WAIT_CAP = 4.0
 
 
 @dataclass(slots=True)
@@ -39,6 +43,7 @@ class Job:
     claim: wire.Claim | None = None  # the first live claim seen on our claim topic
     nonce: str | None = None
     waiting_until: float = 0.0
+    released: bool = False  # the claim we waited on was withdrawn without a record: fetch
     outcome: str | None = None  # a report line once decided; None: fetch
 
     @property
@@ -114,7 +119,7 @@ async def run(share: Share, store: Store, jobs: list[Job]) -> Outcome:
             elif job.nonce is not None and job.claim is None and seen is not None:
                 job.claim = seen  # the first claim after ours was sent: whoever it is came first
             elif job.waiting_until and seen is None and job.outcome is None:
-                job.waiting_until = time.monotonic()  # the holder gave up without a record: fetch
+                job.waiting_until, job.released = time.monotonic(), True  # the holder gave up: fetch
 
         async def next_message(until: float) -> tuple[str, bytes] | None:
             left = until - time.monotonic()
@@ -159,8 +164,12 @@ async def run(share: Share, store: Store, jobs: list[Job]) -> Outcome:
             for job in claims:
                 if job.claim is not None and job.claim.nonce != job.nonce and not job.waiting_until:
                     # Someone else's claim came first: wait for their record instead.
-                    job.waiting_until = time.monotonic() + min(job.claim.until - time.time(), wire.MAX_CLAIM)
+                    job.waiting_until = time.monotonic() + min(job.claim.until - time.time(), WAIT_CAP)
                     logs.debug("%s: %s fetches it; waiting", job.key, job.claim.machine)
+    for job in jobs:
+        if job.waiting_until and job.outcome is None and not job.released and job.claim is not None:
+            job.outcome = f"skipped: {job.claim.machine} is fetching it"
+            outcome.taken[job.key] = job.outcome
     for job in claims:
         if job.outcome is not None:
             # We lost the race and took the winner's record: the winner clears the
@@ -199,7 +208,7 @@ def decide(share: Share, store: Store, job: Job, now: float, outcome: Outcome) -
             outcome.taken[job.key] = job.outcome
             return
     if job.claim is not None:
-        job.waiting_until = time.monotonic() + min(job.claim.until - now, wire.MAX_CLAIM)
+        job.waiting_until = time.monotonic() + min(job.claim.until - now, WAIT_CAP)
         return
     if share.publish:
         job.nonce = os.urandom(8).hex()  # a machine that will not publish never claims: nobody would get a record

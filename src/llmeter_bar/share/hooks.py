@@ -96,7 +96,7 @@ def _take(store: Store, instances: list[ProviderSettings]) -> dict[str, str]:
         return {}
     import asyncio
 
-    bound = share.deadline * 3 + max(s.timeout for s in instances) + exchange.CLAIM_EXTRA
+    bound = share.deadline * 3 + 0.5 + exchange.WAIT_CAP  # inside the refresher's hard deadline
     try:
         outcome = asyncio.run(asyncio.wait_for(exchange.run(share, store, jobs), bound))
     except BrokerError as exc:
@@ -164,7 +164,7 @@ def _publish(store: Store, instances: list[ProviderSettings], config: Config | N
     import asyncio
 
     try:
-        sent = asyncio.run(asyncio.wait_for(publisher.run(share, store, items), share.deadline * 2 + 1))
+        sent = asyncio.run(asyncio.wait_for(publisher.run(share, store, items), share.deadline + 1.5))
         logs.debug("share: published %d record(s)", sent)
         remember(store, True)
     except BrokerError as exc:

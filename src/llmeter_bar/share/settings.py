@@ -24,6 +24,7 @@ PASSWORD_ENV = "LLMETER_BAR_SHARE_PASSWORD"
 STORE_ID = "share"
 DEFAULT_TOPIC = "llmeter"
 DEFAULT_DEADLINE = 1.0  # seconds a fetch waits on the broker before going on alone
+MAX_DEADLINE = 2.0
 _TOPIC = re.compile(r"^[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*$")
 _MACHINE_BAD = re.compile(r"[^A-Za-z0-9_.\-]+")
 
@@ -116,7 +117,8 @@ def load(config: Config) -> Share | None:
         use_remote=bool(section.get("use_remote", True)),
         home_assistant=bool(section.get("home_assistant", False)),
         key=str(key) if key else None,
-        deadline=float(section.get("timeout", DEFAULT_DEADLINE)),
+        # Capped: the broker's share must fit in the refresher's hard deadline (fetch/worker.py).
+        deadline=min(float(section.get("timeout", DEFAULT_DEADLINE)), MAX_DEADLINE),
     )
 
 
