@@ -65,11 +65,22 @@ def classify(exc: BaseException, share: Share) -> BrokerError:
     return BrokerError("error", f"{where}: {text}", "see the log file for details")
 
 
+def _logger() -> Any:
+    """paho's and aiomqtt's messages into our log file (redacted), never on stderr:
+    a watcher's stderr is bar text for polybar."""
+    import logging
+
+    child = logs.logger().getChild("mqtt")
+    child.setLevel(logging.WARNING)
+    return child
+
+
 def make(share: Share, *, will: Any = None, identifier: str | None = None) -> aiomqtt.Client:
     import aiomqtt
 
     client = aiomqtt.Client(
         share.host,
+        logger=_logger(),
         share.port,
         username=share.username,
         password=share.password,

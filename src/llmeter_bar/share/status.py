@@ -86,19 +86,25 @@ def probe(share: Share) -> mqtt.BrokerError | None:
 def mine(share: Share, found: dict[str, bytes]) -> list[str]:
     """Retained topics this machine is responsible for."""
     ours = []
-    ha_prefix = f"{homeassistant.PREFIX}/sensor/llmeter_{homeassistant.slug(share.machine)}_"
+    availability = topics.availability(share)
     for topic, payload in found.items():
-        parts = topics.split(share, topic)
-        if topic == topics.availability(share) or topic.startswith(ha_prefix):
+        if topic == availability:
             ours.append(topic)
-            continue
-        if parts is None:
             continue
         try:
             data = json.loads(payload)
         except ValueError:
             continue
-        if isinstance(data, dict) and data.get("machine") == share.machine:
+        if not isinstance(data, dict):
+            continue
+        if topic.startswith(f"{homeassistant.PREFIX}/"):
+            # A discovery config is ours when it follows our availability topic
+            # (names alone could not tell "lap" from "lap_top").
+            mine_too = any(isinstance(a, dict) and a.get("topic") == availability
+                           for a in data.get("availability") or [])
+        else:
+            mine_too = topics.split(share, topic) is not None and data.get("machine") == share.machine
+        if mine_too:
             ours.append(topic)
     return sorted(ours)
 
