@@ -80,8 +80,8 @@ def make(share: Share, *, will: Any = None, identifier: str | None = None) -> ai
 
     client = aiomqtt.Client(
         share.host,
-        logger=_logger(),
         share.port,
+        logger=_logger(),
         username=share.username,
         password=share.password,
         identifier=identifier or f"llmeter-{share.machine}-{os.getpid()}-{os.urandom(3).hex()}",
