@@ -8,7 +8,6 @@ import time
 
 import pytest
 
-from llmeter_bar.dashboard import actions
 from llmeter_bar.dashboard.app import DashboardApp
 from llmeter_bar.dashboard.screens import AccountsScreen, ConfirmScreen
 from llmeter_bar.dashboard.source import Source
@@ -16,6 +15,9 @@ from llmeter_bar.dashboard.widgets import CardWidget
 from llmeter_bar.store import credstore
 from llmeter_bar.store.cache import Store
 from support import cli
+
+
+HELD = "one on-demand refresh per 30 s (refresh_debounce)"  # the shared on-demand debounce (fetch/refresh.py)
 
 
 @pytest.fixture(autouse=True)
@@ -35,6 +37,11 @@ def card(app: DashboardApp, key: str):  # type: ignore[no-untyped-def]
     return next(w.card for w in app.query(CardWidget) if w.card.key == key)
 
 
+def config(url: str) -> str:
+    """The fake provider with the shipped on-demand debounce (the test default switches it off)."""
+    return cli.fake_config(url).replace("refresh_debounce = 0", "refresh_debounce = 30")
+
+
 def age_record(key: str, seconds: float) -> None:
     """Make the last fetch look ``seconds`` old, yet not due by its interval."""
     store = Store()
@@ -47,9 +54,9 @@ def age_record(key: str, seconds: float) -> None:
 
 async def test_r_fetches_the_selected_provider_once_and_a_second_press_is_held(fake_server, write_config):
     fake_server.reply("/usage/fake", {"used": 9})
-    write_config(cli.fake_config(fake_server.url))
+    write_config(config(fake_server.url))
     assert "fake: ok" in cli.run("refresh").stdout
-    age_record("fake", actions.DEBOUNCE + 5)
+    age_record("fake", 35)
     fake_server.reply("/usage/fake", {"used": 55})
     app = DashboardApp(Source())
     async with app.run_test(size=(100, 30)) as pilot:
@@ -59,21 +66,21 @@ async def test_r_fetches_the_selected_provider_once_and_a_second_press_is_held(f
         await pilot.press("r")
         assert app.status_text == "refreshing fake"
         await pilot.press("r")  # a double press: the fetch is running, or just done
-        assert app.status_text in ("fake: a fetch is already running",) or "not again within 30 s" in app.status_text
+        assert app.status_text == "fake: a fetch is already running" or HELD in app.status_text
         # The refresher's write bumps the generation; the next tick shows the new figure.
         await until(pilot, lambda: card(app, "fake").meters[0].used == "55%")
         await pilot.press("r")
-        assert app.status_text.startswith("fake: fetched ") and app.status_text.endswith("not again within 30 s")
+        assert app.status_text.startswith("fake: fetched ") and app.status_text.endswith(HELD)
         await asyncio.sleep(1.0)
     assert fake_server.hits["/usage/fake"] == 2
 
 
 async def test_r_says_so_and_fetches_nothing_during_a_429_wait(fake_server, write_config):
     fake_server.reply("/usage/fake", {"error": "slow down"}, status=429, headers={"Retry-After": "900"})
-    write_config(cli.fake_config(fake_server.url))
+    write_config(config(fake_server.url))
     cli.run("refresh")
     assert fake_server.hits["/usage/fake"] == 1
-    age_record("fake", actions.DEBOUNCE + 5)
+    age_record("fake", 35)
     app = DashboardApp(Source())
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause(0.3)
@@ -89,19 +96,19 @@ async def test_r_says_so_and_fetches_nothing_during_a_429_wait(fake_server, writ
 
 async def test_a_provider_due_on_opening_is_fetched_once_by_the_background_refresher(fake_server, write_config):
     fake_server.reply("/usage/fake", {"used": 31})
-    write_config(cli.fake_config(fake_server.url))
+    write_config(config(fake_server.url))
     app = DashboardApp(Source())
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: card(app, "fake").meters and card(app, "fake").meters[0].used == "31%")
         await pilot.press("r")
-        assert "not again within 30 s" in app.status_text or "already running" in app.status_text
+        assert HELD in app.status_text or "already running" in app.status_text
         await asyncio.sleep(1.0)
     assert fake_server.hits["/usage/fake"] == 1
 
 
 async def test_an_error_card_shows_doctors_cause_and_fix(fake_server, write_config):
     fake_server.reply("/usage/fake", {"error": "bad token"}, status=401)
-    write_config(cli.fake_config(fake_server.url))
+    write_config(config(fake_server.url))
     cli.run("refresh")
     app = DashboardApp(Source())
     async with app.run_test(size=(100, 30)) as pilot:

@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 
 from llmeter_bar import integrations
+from llmeter_bar.demo import demo_results
 from support import cli, hosts, png
 from support.hosts import filled_cache  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.hosts
 
-DEMO_NAMES = ("Claude", "Codex", "Copilot", "Gemini", "OpenRouter", "Anthropic API", "DeepSeek")
+DEMO_NAMES = [r.name for r in demo_results()]
 COLOURS = {"ok": "#98c379", "warn": "#e5c07b", "crit": "#e06c75"}
 
 
@@ -58,18 +59,25 @@ def test_demo_dashboard_in_a_tmux_pane_shows_every_provider_and_q_leaves_the_ter
     tmux = tmux_server("pane")
     started = time.monotonic()
     # A shell around it stays after the dashboard quits: its exit status, then the terminal's modes.
-    tmux("-f", "/dev/null", "new-session", "-d", "-s", "dash", "-x", "120", "-y", "40",
+    tmux("-f", "/dev/null", "new-session", "-d", "-s", "dash", "-x", "120", "-y", "60",
          f"sh -c '{cli.SCRIPT} dashboard --demo; echo EXIT=$?; exec sleep 120'")
 
     def screen() -> str:
         return tmux("capture-pane", "-p", "-t", "dash")
 
-    shown = hosts.wait_for(lambda: all(n in screen() for n in DEMO_NAMES) and "Anthropic API" in screen()
-                           and screen(), 20, "every demo provider on the screen")
+    shown = hosts.wait_for(lambda: all(n in screen() for n in DEMO_NAMES) and screen(), 20,
+                           "every demo provider on the screen")
     first_frame = time.monotonic() - started
-    for name in DEMO_NAMES:
-        row = next(line for line in shown.split("\n") if name in line)
-        assert row.count("╭") >= 1, row  # each name heads a card
+    rows = shown.split("\n")
+    gauges = 0
+    for result in demo_results():
+        at = next(i for i, line in enumerate(rows) if result.name in line)
+        assert "╭" in rows[at], rows[at]  # each name heads a card
+        card = rows[at + 1:at + 1 + 2 * len(result.windows)]
+        if result.windows:  # the first window's gauge is on the card's first line
+            assert "▰" in card[0] or "▱" in card[0], (result.name, card)
+            gauges += 1
+    assert gauges >= 5
     assert shown.count("▰") >= 9 and "DEMO DATA" in shown
     coloured = tmux("capture-pane", "-p", "-e", "-t", "dash")
     assert "38;2;224;108;117" in coloured and "38;2;229;192;123" in coloured  # crit and warn, the bars' colours

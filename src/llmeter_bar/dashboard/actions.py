@@ -3,11 +3,12 @@
 A request never fetches in the dashboard's process: it takes the instance's
 lock and hands it to the one detached refresher (fetch/refresh.py), which
 writes the record, bumps the generation and so wakes the dashboard. The rules
-are those of every on-demand fetch: the interval is skipped, a 429 not-before
-time never is, and a fetch already running is not started twice. On top, a
-debounce: an instance attempted less than ``DEBOUNCE`` seconds ago is not
-asked again (a double press, or ``R`` right after ``r``), so no key can make
-more requests than the provider's own interval floor would allow twice over.
+are those of every on-demand fetch (``refresh``, a bar click): the interval is
+skipped, a 429 not-before time never is, a fetch already running is not started
+twice, and an instance attempted less than its debounce ago (``refresh_debounce``,
+30 s by default, never below what the provider tolerates) is not asked again,
+so a double press, or ``R`` right after ``r``, is one request. Whatever holds a
+key back is said in the status line.
 """
 
 from __future__ import annotations
@@ -21,8 +22,6 @@ from llmeter_bar.format import time as ftime
 if TYPE_CHECKING:
     from llmeter_bar.providers.base import ProviderSettings
     from llmeter_bar.store.cache import Store
-
-DEBOUNCE = 30.0
 
 
 @dataclass(slots=True)
@@ -38,8 +37,10 @@ class Asked:
         return "; ".join(parts) or "nothing to refresh"
 
 
-def _held(store: Store, settings: ProviderSettings, now: float, debounce: float) -> str:
+def _held(store: Store, settings: ProviderSettings, now: float) -> str:
     """Why this instance is not fetched now; empty when it may be."""
+    from llmeter_bar.fetch import refresh
+
     record = store.read(settings.key) or {}
     not_before = float(record.get("not_before") or 0)
     if not_before > now:
@@ -49,15 +50,14 @@ def _held(store: Store, settings: ProviderSettings, now: float, debounce: float)
         return f"{settings.key}: rate limited (HTTP 429), no fetch before {at} (in {ftime.countdown(not_before - now)})"
     if store.locked(settings.key):
         return f"{settings.key}: a fetch is already running"
-    attempt = float(record.get("attempt_at") or 0)
-    if 0 <= now - attempt < debounce:
-        return (f"{settings.key}: fetched {ftime.age(now - attempt)} ago; "
-                f"not again within {debounce:g} s")
+    floor = refresh.on_demand_floor(settings)
+    if refresh.debounced(record, now, floor):
+        ago = now - float(record.get("attempt_at") or 0)
+        return f"{settings.key}: fetched {ftime.age(ago)} ago; one on-demand refresh per {floor:g} s (refresh_debounce)"
     return ""
 
 
-def request(store: Store, instances: list[ProviderSettings], *, debounce: float = DEBOUNCE,
-            now: float | None = None) -> Asked:
+def request(store: Store, instances: list[ProviderSettings], *, now: float | None = None) -> Asked:
     """Start one background fetch of the instances that may be fetched now."""
     from llmeter_bar.fetch import refresh
 
@@ -65,7 +65,7 @@ def request(store: Store, instances: list[ProviderSettings], *, debounce: float 
     asked = Asked()
     locked: list[tuple[str, str]] = []
     for settings in instances:
-        why = _held(store, settings, now, debounce)
+        why = _held(store, settings, now)
         if why:
             asked.held.append(why)
             continue

@@ -30,8 +30,9 @@ HELP = """\
   [b]?[/b]              this help
   [b]q[/b], Esc         back, or quit
 
-Refreshing honours every rate-limit (HTTP 429) wait and does not ask again
-within 30 s of the last fetch; the status line says when it holds back.
+Refreshing honours every rate-limit (HTTP 429) wait and the on-demand
+debounce (refresh_debounce, 30 s by default); the status line says when
+either holds a refresh back.
 Colours and thresholds are the bars' own (\\[colors], \\[thresholds])."""
 
 
