@@ -178,15 +178,19 @@ def test_figures_that_vanish_under_the_same_plan_are_a_parse_error_and_the_last_
     assert view(s, record, datetime.fromtimestamp(NOW + 400, timezone.utc)).status == "stale"
 
 
-def test_a_new_plan_without_limits_replaces_the_figures(store):
+def test_a_reply_with_only_a_new_plan_keeps_the_figures_stale(store):
+    """Issue 13 item 13: ``{"plan_type": "team"}`` alone once showed a bare icon in green."""
     s = settings()
     first = good()
     first.plan = "plus"
     refresh.record_outcome(store, s, first, NOW, 300)
-    free = ProviderResult(id="fake", name="Fake", plan="free", fetched_at=first.fetched_at)
-    assert refresh.record_outcome(store, s, free, NOW + 400, 300) is free
+    team = ProviderResult(id="fake", name="Fake", plan="team", fetched_at=first.fetched_at)
+    recorded = refresh.record_outcome(store, s, team, NOW + 400, 300)
+    assert isinstance(recorded, FetchError) and recorded.kind == "parse"
+    assert recorded.message.endswith("it names plan 'team'")
     record = store.read("fake")
-    assert (record["result"]["plan"], record["result"]["windows"], record["error"]) == ("free", [], None)
+    assert (record["result"]["plan"], record["result"]["windows"][0]["used_percent"]) == ("plus", 42.0)
+    assert view(s, record, datetime.fromtimestamp(NOW + 400, timezone.utc)).status == "stale"
 
 
 async def test_a_reply_with_neither_figures_nor_a_plan_is_a_parse_error():

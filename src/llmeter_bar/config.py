@@ -7,6 +7,7 @@ that into a short marker, never a traceback.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -230,8 +231,22 @@ def _located(path: Path, text: str, messages: list[str]) -> list[str]:
     return out
 
 
+def _reject_non_finite(node: Any, where: str = "") -> None:
+    """TOML allows ``nan`` and ``inf``; no setting means either (``interval = nan``
+    would mean never refetch and never stale), wherever the key lives."""
+    if isinstance(node, float) and not math.isfinite(node):
+        raise ConfigError(f"{where} must be a finite number, got {node!r}")
+    if isinstance(node, dict):
+        for key, value in node.items():
+            _reject_non_finite(value, f"{where}.{key}" if where else str(key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            _reject_non_finite(value, f"{where}[{index}]")
+
+
 def validate(data: dict[str, Any]) -> list[str]:
     """Raise ConfigError on a wrong type; return warnings for unknown keys."""
+    _reject_non_finite(data)
     warnings: list[str] = []
     for name in data:
         if name not in SECTION_KEYS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta, timezone
 
 from llmeter_bar.models import ErrorInfo
@@ -15,6 +16,18 @@ LABELS = {
     "config": "cfg",
     "unavailable": "n/a",
 }
+
+
+# The longest wait any upstream may impose: a Retry-After beyond it (an epoch in ms,
+# 1e400) is a broken header, and must still back off rather than crash or be dropped.
+MAX_RETRY_AFTER = 86400.0
+
+
+def clamp_retry_after(seconds: float | None) -> float | None:
+    """A usable delay: None for unknown (None, NaN, <= 0), at most MAX_RETRY_AFTER."""
+    if seconds is None or math.isnan(seconds) or seconds <= 0:
+        return None
+    return min(float(seconds), MAX_RETRY_AFTER)
 
 
 class LlmeterError(Exception):
@@ -50,13 +63,14 @@ class FetchError(LlmeterError):
         self.kind = kind
         self.message = message
         self.label = label or LABELS.get(kind, "err")
-        self.retry_after = retry_after
+        self.retry_after = clamp_retry_after(retry_after)
 
     def info(self, now: datetime | None = None) -> ErrorInfo:
         retry_at = None
-        if self.retry_after is not None:
+        delay = clamp_retry_after(self.retry_after)  # set again by the engine after __init__
+        if delay is not None:
             now = now or datetime.now(timezone.utc)
-            retry_at = now + timedelta(seconds=self.retry_after)
+            retry_at = now + timedelta(seconds=delay)
         return ErrorInfo(kind=self.kind, label=self.label, message=self.message, retry_at=retry_at)
 
 

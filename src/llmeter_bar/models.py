@@ -15,6 +15,14 @@ from typing import Any
 KINDS = ("subscription", "api")
 STATUSES = ("ok", "stale", "error", "unconfigured", "loading")
 ERROR_KINDS = ("auth", "rate_limit", "network", "parse", "config", "unavailable")
+# A window shorter than a minute or longer than ~400 days is not a rate-limit window
+# (a reply saying 1 s once made every render step a reset forward 86 400 times).
+MIN_WINDOW = 60
+MAX_WINDOW = 400 * 86400
+# Dates every platform can convert to any local zone and format; a reset or
+# expiry outside them (9999-12-31 is an "unset" sentinel upstream) is absent.
+EARLIEST = datetime(1900, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2999, 12, 31, tzinfo=timezone.utc)
 
 
 def utcnow() -> datetime:
@@ -26,6 +34,22 @@ def clamp_percent(value: float) -> float:
     if math.isnan(value):
         return 0.0
     return min(100.0, max(0.0, float(value)))
+
+
+def window_length(value: Any) -> int | None:
+    """Whole seconds of a window length, or None when it is not a plausible window."""
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if not math.isfinite(value) or not MIN_WINDOW <= value <= MAX_WINDOW:
+        return None
+    return int(value)
+
+
+def plausible_time(value: datetime | None) -> datetime | None:
+    """``value`` (aware) when inside EARLIEST..LATEST, else None."""
+    if value is None or not EARLIEST <= value <= LATEST:
+        return None
+    return value
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -40,7 +64,10 @@ def _parse_iso(value: Any) -> datetime | None:
     parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    try:
+        return plausible_time(parsed.astimezone(timezone.utc))
+    except OverflowError:
+        return None
 
 
 def _num(value: Any) -> float | None:
@@ -72,6 +99,9 @@ class Window:
 
     def __post_init__(self) -> None:
         self.used_percent = clamp_percent(self.used_percent)
+        # Every parser and every cached record passes here: one check for all of them.
+        self.window_seconds = window_length(self.window_seconds)
+        self.resets_at = plausible_time(self.resets_at)
 
     def to_dict(self) -> dict[str, Any]:
         return {

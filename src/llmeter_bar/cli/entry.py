@@ -50,6 +50,20 @@ def _output_cache_off() -> bool:
     return os.environ.get("LLMETER_BAR_OUTPUT_CACHE", "1") in ("0", "false", "no")
 
 
+def safe_output(bar: bool) -> None:
+    """Output that never fails on a character: anything unencodable (a lone
+    surrogate from a provider) is replaced. A render (``bar``) also writes UTF-8
+    whatever the locale: bars read their command's bytes as UTF-8 (waybar and i3bar
+    by protocol), and under a latin-1 locale the icons made every write fail, so
+    bars printed nothing. Commands for people (doctor, history) keep the locale's
+    encoding and pick ASCII marks themselves when it is not UTF-8."""
+    for stream, encoding in ((sys.stdout, "utf-8" if bar else None), (sys.stderr, None)):
+        try:
+            stream.reconfigure(encoding=encoding, errors="replace" if stream is sys.stdout else "backslashreplace")
+        except (AttributeError, ValueError, OSError):
+            pass  # replaced by the caller (tests, pytest capture), or already closed
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args and args[0] == "_refresh":
@@ -66,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         return alert_main(args[1:])
     # Shell completion runs the bare command with this variable set: click's job.
     found = None if "_LLMETER_BAR_COMPLETE" in os.environ else parse_render_args(args)
+    safe_output(bar=found is not None)
     if found is None:
         from llmeter_bar.cli.app import cli
 

@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from llmeter_bar.render.base import Rendered, Renderer
 
 STDIN_TIMEOUT = 0.3  # some Claude Code versions never close the status line's stdin
+# Claude Code's payload is a few KB. An endless or trickling writer (cat /dev/zero,
+# one byte every 0.25 s) gets this much and this long in all, then the cache renders.
+STDIN_MAX = 1024 * 1024
+STDIN_DEADLINE = 1.0
 NO_PROVIDERS = (
     "no provider credentials found: log in to Claude Code, Codex, Copilot, Gemini CLI or Cursor, "
     "or add API keys (`llmeter-bar doctor` says what is missing)"
@@ -53,17 +57,25 @@ def _read_stdin(stream: IO[str], timeout: float = STDIN_TIMEOUT) -> dict[str, An
         if os.isatty(fd):
             return None
         chunks: list[bytes] = []
+        size = 0
+        deadline = time.monotonic() + STDIN_DEADLINE
         while True:
-            ready, _, _ = select.select([fd], [], [], timeout)
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([fd], [], [], min(timeout, left)) if left > 0 else ([], [], [])
             if not ready:
+                if time.monotonic() >= deadline:
+                    return None  # still being written: a cut payload is no payload
                 break
             chunk = os.read(fd, 65536)
             if not chunk:
                 break
+            size += len(chunk)
+            if size > STDIN_MAX:
+                return None
             chunks.append(chunk)
-        payload = json.loads(b"".join(chunks) or b"null")
-    except (OSError, ValueError, AttributeError):
-        return None
+        payload = json.loads(b"".join(chunks).removeprefix(b"\xef\xbb\xbf") or b"null")
+    except (OSError, ValueError, AttributeError, RecursionError):
+        return None  # deeply nested JSON raises RecursionError: as unusable as bad JSON
     return payload if isinstance(payload, dict) else None
 
 

@@ -86,14 +86,16 @@ def backoff_delay(strikes: int) -> float:
 
 
 def _has_figures(result: dict | None) -> bool:
-    return bool(result and (result.get("windows") or result.get("cost") or result.get("credits")))
+    return bool(result and (result.get("windows") or result.get("cost") or result.get("credits")
+                            or result.get("extras")))
 
 
 def _figures_vanished(before: dict | None, outcome: ProviderResult) -> bool:
-    """Figures gone while the plan stayed the same: a reply of the wrong shape
-    (strings or nulls where numbers belong), not a plan without limits."""
-    after = outcome.to_dict()
-    return _has_figures(before) and not _has_figures(after) and before.get("plan") == after.get("plan")  # type: ignore[union-attr]
+    """Figures gone: a reply of the wrong shape (strings or nulls where numbers
+    belong, or only ``{"plan_type": ...}``). The last good figures stay, marked
+    stale, rather than a bare icon in the ok colour; a plan change is told in the
+    error message."""
+    return _has_figures(before) and not _has_figures(outcome.to_dict())
 
 
 def _unknown_since(before: Any, names: list[str], now: float) -> dict[str, float]:
@@ -113,8 +115,11 @@ def record_outcome(
     with store.cache.transact():
         record = store.read(settings.key) or {}
         previous = dict(record)
-        if not isinstance(outcome, FetchError) and _figures_vanished(record.get("result"), outcome):
-            outcome = FetchError("parse", "the response no longer carries usage figures (unexpected shape)")
+        before = record.get("result")
+        if not isinstance(outcome, FetchError) and _figures_vanished(before, outcome):
+            plan = outcome.plan if outcome.plan != (before or {}).get("plan") else None
+            outcome = FetchError("parse", "the response no longer carries usage figures (unexpected shape)"
+                                 + (f"; it names plan {outcome.plan!r}" if plan else ""))
         record.update(attempt_at=now, stale_after=stale_after, interval=interval)
         if isinstance(outcome, FetchError):
             unconfigured = isinstance(outcome, NotConfigured)
@@ -178,6 +183,9 @@ async def _fetch_one(
             # A reply of the wrong shape parses to nothing: recording it as ok
             # would replace the last good figures with a bare icon.
             raise FetchError("parse", "the response carried no usage figures (unexpected shape)")
+        why = state.implausible(result)
+        if why is not None:
+            raise FetchError("parse", f"{why} in the response; the last good figures are kept")
         return result
     except FetchError as exc:
         logs.info("%s: %s (%s)", settings.key, exc.message, exc.kind)

@@ -65,7 +65,10 @@ def clock(
     """
     if when is None:
         return ""
-    local = when.astimezone(tz)
+    try:
+        local = when.astimezone(tz)
+    except (OverflowError, OSError, ValueError):
+        return ""  # a date the platform cannot put in this zone is no time to show
     if weekday is None:
         weekday = (when - now).total_seconds() >= DAY
     if hour12:

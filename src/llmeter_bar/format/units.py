@@ -22,7 +22,13 @@ def money(amount: float | None, currency: str | None = "USD") -> str:
         return ""
     sign = "-" if amount < 0 else ""
     amount = abs(amount)
-    if amount >= 10000:
+    if amount >= 1e12:
+        number = ">999B"  # beyond any real spend: bounded width, never 300 digits
+    elif amount >= 1e9:
+        number = f"{amount / 1e9:.1f}B"
+    elif amount >= 1e6:
+        number = f"{amount / 1e6:.1f}M"
+    elif amount >= 10000:
         number = f"{amount / 1000:.0f}k"
     elif amount >= 1000:
         number = f"{amount / 1000:.1f}k"

@@ -26,17 +26,26 @@ if TYPE_CHECKING:
 SCROLL = {4, 5, 6, 7}  # wheel and tilt: too easy to trigger by accident
 DASHBOARD = 3  # a right click opens the dashboard instead of refreshing
 MAX_LINE = 65536
+MAX_BUTTON_DIGITS = 3  # X11 buttons are 1-255
 
 
 def button(line: bytes, name: str | None = None) -> int | None:
     """The button of one stdin line's click (0 when a click names none); None when
     the line is no click of ours. With ``name``, a JSON click for another block (a
-    wrapper passing events on) is not ours."""
+    wrapper passing events on) is not ours. Never raises: 5000 digits (int()
+    refuses them) or JSON nested past the recursion limit are just no click."""
+    try:
+        return _button(line, name)
+    except (ValueError, RecursionError, TypeError):
+        return None
+
+
+def _button(line: bytes, name: str | None) -> int | None:
     text = line.strip().lstrip(b"[,").strip()
     if not text or text == b"]":
         return None
     if text.isdigit():
-        return int(text)
+        return int(text) if len(text) <= MAX_BUTTON_DIGITS else None
     try:
         event = json.loads(text)
     except ValueError:
@@ -46,7 +55,7 @@ def button(line: bytes, name: str | None = None) -> int | None:
     if name is not None and event.get("name") not in (None, name):
         return None
     pressed = event.get("button")
-    if isinstance(pressed, str) and pressed.isdigit():
+    if isinstance(pressed, str) and pressed.isdigit() and len(pressed) <= MAX_BUTTON_DIGITS:
         pressed = int(pressed)  # i3blocks hands its variables over as strings
     return pressed if isinstance(pressed, int) and not isinstance(pressed, bool) else 0
 

@@ -14,6 +14,9 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+# window_length is here for parsers: a length outside 1 min..400 days is no window.
+from llmeter_bar.models import plausible_time, window_length  # noqa: F401
+
 # Currency symbols, thousands separators and spaces seen in money strings.
 _MONEY_JUNK = re.compile(r"[\s,$€£¥_]")
 # Python's fromisoformat accepts at most 6 fractional digits before 3.11 and
@@ -76,7 +79,7 @@ def from_epoch(value: float) -> datetime | None:
     if value >= _MS_THRESHOLD:
         value /= 1000.0
     try:
-        return datetime.fromtimestamp(value, tz=timezone.utc)
+        return plausible_time(datetime.fromtimestamp(value, tz=timezone.utc))
     except (OverflowError, OSError, ValueError):
         return None
 
@@ -108,7 +111,10 @@ def parse_time(value: Any) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    try:
+        return plausible_time(parsed.astimezone(timezone.utc))
+    except OverflowError:
+        return None
 
 
 def after_seconds(base: datetime, seconds: Any) -> datetime | None:
@@ -117,7 +123,7 @@ def after_seconds(base: datetime, seconds: Any) -> datetime | None:
     if delay is None or delay < 0:
         return None
     try:
-        return base + timedelta(seconds=delay)
+        return plausible_time(base + timedelta(seconds=delay))
     except OverflowError:
         return None
 

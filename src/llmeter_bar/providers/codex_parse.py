@@ -50,7 +50,7 @@ from llmeter_bar.models import Credits, Extra, Window
 from llmeter_bar.providers._drift import unknown_keys
 from llmeter_bar.providers.codex_status import blocked_window, credits_of, reached_reason
 from llmeter_bar.providers._parse import (
-    after_seconds, as_dict, as_list, duration_label, parse_time, to_float, to_int, to_str,
+    after_seconds, as_dict, as_list, duration_label, parse_time, to_float, to_int, to_str, window_length,
 )
 
 FIVE_HOURS = 5 * 3600
@@ -65,7 +65,7 @@ def _length(data: Mapping[str, Any]) -> int | None:
     if seconds is None:
         minutes = to_float(data.get("window_minutes"))
         seconds = int(minutes * 60) if minutes is not None else None
-    return seconds if seconds is not None and seconds > 0 else None
+    return window_length(seconds)  # 1 s or 0 is no window: its slot decides, as with none
 
 
 def _classify(seconds: int) -> tuple[str, str]:

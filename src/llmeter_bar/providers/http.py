@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import re
 from contextvars import ContextVar
 from typing import Any
 
 import aiohttp
 
-from llmeter_bar.errors import FetchError
+from llmeter_bar.errors import FetchError, clamp_retry_after
 
 MAX_BODY = 4 * 1024 * 1024  # no provider answers with more; a bigger body is broken
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]+")
@@ -28,15 +29,28 @@ def excerpt(text: str, limit: int = 120) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def retry_after_seconds(value: str | None) -> float | None:
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait, at most a day: delta-seconds, an HTTP-date, or (sent by some
+    gateways) an epoch in s or ms. None when unknown, past or unreadable."""
+    import time
+
     if not value:
         return None
+    text = value.strip()
+    now = time.time() if now is None else now
     try:
-        seconds = float(value.strip())
+        seconds = float(text)
     except ValueError:
-        # An HTTP-date is legal but rare here; treat it as unknown and back off.
-        return None
-    return seconds if seconds > 0 else None
+        from email.utils import parsedate_to_datetime
+
+        try:
+            seconds = parsedate_to_datetime(text).timestamp() - now
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    else:
+        if math.isfinite(seconds) and seconds >= 1e9:  # an absolute time, not a delay
+            seconds = (seconds / 1000 if seconds >= 1e12 else seconds) - now
+    return clamp_retry_after(seconds)
 
 
 def _status_error(status: int, body: str, headers: Any, auth_hint: str, forbidden_hint: str = "") -> FetchError:
@@ -116,10 +130,13 @@ async def _read_bounded(response: aiohttp.ClientResponse) -> bytes:
 
 
 def parse_json(body: str) -> Any:
+    body = body.removeprefix("\ufeff")  # a UTF-8 BOM some gateways put before JSON
     if not body.strip():
         raise FetchError("parse", "empty response body")
     try:
         return json.loads(body)
+    except RecursionError:
+        raise FetchError("parse", "response nested too deeply to be usage figures") from None
     except ValueError:
         raise FetchError("parse", f"response is not JSON: {excerpt(body, 60)}") from None
 

@@ -200,38 +200,58 @@ def pieces(results: list[ProviderResult], ctx: RenderContext, opts: options.Opti
     icons.validate(icon_cfg)
     out: list[Piece] = []
     for result in results:
-        provider = result.key
-        status = result.status if result.status in RANK else "error"
-        has_data = status in ("ok", "stale")
-        tpl = compile_format(opts, key if key and has_data else _template_key(status), provider)
-        limits = thresholds.for_provider(data.get("thresholds", {}), provider)
-        windows = pick_windows(result, str(opts.get("window", provider))) if has_data else []
-        chosen: list[Window | None] = list(windows) or [None]
-        first = True
-        texts: list[tuple[str, str, str | None, float | None]] = []
-        for window in chosen:
-            pct = figure(result, window) if has_data else None
-            level_of_value, hidden = limits.classify(pct)
-            if hidden and has_data and not include_hidden:
-                continue
-            value_level = level_of_value if pct is not None else None
-            level = (value_level or "ok") if status == "ok" else status
-            if level == "ok" and window is not None and limits.surplus is not None:
-                found = projected(window, ctx, provider)
-                if found is not None and limits.is_surplus(found[0]):
-                    level = "surplus"
-            vals = values(result, window, ctx, opts, icon_cfg, level)
-            if not first:  # window = "all": identify the provider once
-                for name in ("name", "icon", "instance", "tag"):
-                    vals[name] = ""
-            first = False
-            texts.append((tpl.render(vals, escape), level, value_level, pct))
-        if texts:
-            sep = str(opts.get("window_separator", provider))
-            top = max(texts, key=lambda t: RANK[t[1]])
-            percents = [t[3] for t in texts if t[3] is not None]
-            out.append(Piece(sep.join(t[0] for t in texts if t[0]), top[1], top[2],
-                             max(percents) if percents else None, result))
+        try:
+            out.extend(_piece(result, ctx, opts, escape, key, include_hidden, icon_cfg))
+        except ConfigError:
+            raise  # the user's format is wrong: the whole bar says !cfg
+        except Exception:
+            # One provider's odd figures stay in that provider's segment.
+            from llmeter_bar import logs
+            from llmeter_bar.models import ErrorInfo
+
+            logs.exception("%s: could not render its figures", result.key)
+            broken = result.with_(status="error", windows=[], cost=None, credits=None, extras=[],
+                                  error=ErrorInfo("parse", "err", "figures that cannot be shown; see the log"))
+            out.extend(_piece(broken, ctx, opts, escape, key, include_hidden, icon_cfg))
+    return out
+
+
+def _piece(result: ProviderResult, ctx: RenderContext, opts: options.Options, escape: Any, key: str | None,
+           include_hidden: bool, icon_cfg: dict[str, Any]) -> list[Piece]:
+    data = ctx.config.data
+    out: list[Piece] = []
+    provider = result.key
+    status = result.status if result.status in RANK else "error"
+    has_data = status in ("ok", "stale")
+    tpl = compile_format(opts, key if key and has_data else _template_key(status), provider)
+    limits = thresholds.for_provider(data.get("thresholds", {}), provider)
+    windows = pick_windows(result, str(opts.get("window", provider))) if has_data else []
+    chosen: list[Window | None] = list(windows) or [None]
+    first = True
+    texts: list[tuple[str, str, str | None, float | None]] = []
+    for window in chosen:
+        pct = figure(result, window) if has_data else None
+        level_of_value, hidden = limits.classify(pct)
+        if hidden and has_data and not include_hidden:
+            continue
+        value_level = level_of_value if pct is not None else None
+        level = (value_level or "ok") if status == "ok" else status
+        if level == "ok" and window is not None and limits.surplus is not None:
+            found = projected(window, ctx, provider)
+            if found is not None and limits.is_surplus(found[0]):
+                level = "surplus"
+        vals = values(result, window, ctx, opts, icon_cfg, level)
+        if not first:  # window = "all": identify the provider once
+            for name in ("name", "icon", "instance", "tag"):
+                vals[name] = ""
+        first = False
+        texts.append((tpl.render(vals, escape), level, value_level, pct))
+    if texts:
+        sep = str(opts.get("window_separator", provider))
+        top = max(texts, key=lambda t: RANK[t[1]])
+        percents = [t[3] for t in texts if t[3] is not None]
+        out.append(Piece(sep.join(t[0] for t in texts if t[0]), top[1], top[2],
+                         max(percents) if percents else None, result))
     return out
 
 

@@ -7,12 +7,47 @@ loading (nothing yet), unconfigured, error (failure and no good figures), stale
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from llmeter_bar import providers as registry
-from llmeter_bar.models import ErrorInfo, ProviderResult, Window
+from llmeter_bar.models import ErrorInfo, ProviderResult, Window, plausible_time, window_length
 from llmeter_bar.providers.base import ProviderSettings
+
+
+# No account spends (or holds) a billion in one period: a bigger figure is a broken reply.
+MAX_MONEY = 1e9
+
+
+def _bad_money(value: float | None, *, signed: bool = False) -> bool:
+    if value is None:
+        return False
+    return not math.isfinite(value) or abs(value) > MAX_MONEY or (value < 0 and not signed)
+
+
+def implausible(result: ProviderResult) -> str | None:
+    """Why a freshly parsed result cannot be true (negative or astronomical spend,
+    non-finite counts), or None. Such a reply is a parse error: the last good figures
+    stay, marked stale, instead of ``-$1.2k`` or a 326-character segment."""
+    cost = result.cost
+    if cost is not None:
+        if _bad_money(cost.used):
+            return f"impossible spend {cost.used:g}"
+        if _bad_money(cost.limit):
+            return f"impossible spending limit {cost.limit:g}"
+    # A prepaid balance may dip below zero (usage billed after the fact), never to -1e300.
+    if result.credits is not None and _bad_money(result.credits.balance, signed=True):
+        return f"impossible balance {result.credits.balance:g}"
+    for window in result.windows:
+        for value in (window.used, window.limit):
+            if value is not None and not math.isfinite(value):
+                return f"impossible count {value!r} in the {window.label} window"
+    for extra in result.extras:
+        money = extra.unit.isalpha() and extra.unit.isupper() and len(extra.unit) == 3  # an ISO currency
+        if (money and (_bad_money(extra.value) or _bad_money(extra.limit))) or not math.isfinite(extra.value):
+            return f"impossible figure {extra.value:g} for {extra.label}"
+    return None
 
 
 def unknown_provider(provider_id: str) -> str:
@@ -44,11 +79,14 @@ def roll_over(window: Window, now: datetime) -> Window:
     if window.resets_at is None or window.resets_at > now:
         return window
     resets_at = None
-    if window.window_seconds:
-        resets_at = window.resets_at
-        step = timedelta(seconds=window.window_seconds)
-        while resets_at <= now:
-            resets_at += step
+    length = window_length(window.window_seconds)
+    if length:
+        # One step, whatever the gap: a loop of window-sized steps once took 90 s.
+        passed = (now - window.resets_at).total_seconds()
+        try:
+            resets_at = plausible_time(window.resets_at + timedelta(seconds=(passed // length + 1) * length))
+        except OverflowError:
+            resets_at = None
     return Window(
         id=window.id,
         label=window.label,

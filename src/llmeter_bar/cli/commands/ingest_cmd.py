@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
@@ -24,9 +23,12 @@ def ingest_claude_code(account: str | None) -> None:
     from llmeter_bar import logs
     from llmeter_bar.store.cache import Store
     from llmeter_bar.config import load
+    from llmeter_bar.cli.segment import _read_stdin
 
     try:
-        payload = json.loads(sys.stdin.read() or "null")
+        # Bounded in size and time, as a render reads it: a status-line script that
+        # pipes an endless stream must not hang or grow.
+        payload = _read_stdin(sys.stdin)
         if isinstance(payload, dict):
             store = Store()
             try:
