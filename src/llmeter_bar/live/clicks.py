@@ -57,6 +57,8 @@ def _button(line: bytes, name: str | None) -> int | None:
     pressed = event.get("button")
     if isinstance(pressed, str) and pressed.isdigit() and len(pressed) <= MAX_BUTTON_DIGITS:
         pressed = int(pressed)  # i3blocks hands its variables over as strings
+    if isinstance(pressed, str):
+        return None  # a button that is no number of ours: not a click we understand
     return pressed if isinstance(pressed, int) and not isinstance(pressed, bool) else 0
 
 
