@@ -81,3 +81,81 @@ def test_status_line_figures_survive_later_renders_without_api_credentials(write
     time.sleep(1.0)  # long enough for a wrongly spawned refresher to record its error
     document = json.loads(cli.run("--format", "json").stdout)["providers"][0]
     assert (document["status"], document["error"]) == ("ok", None)
+
+
+def _payload_at(five: float, resets: int, cost: float) -> str:
+    return json.dumps({
+        "session_id": "abc", "cost": {"total_cost_usd": cost, "total_duration_ms": int(cost * 1000)},
+        "rate_limits": {"five_hour": {"used_percentage": five, "resets_at": resets},
+                        "seven_day": {"used_percentage": 15, "resets_at": resets + 400000}},
+    })
+
+
+def _state(tmp_path):
+    from llmeter_bar.store import fastpath, history
+    from llmeter_bar.store.cache import Store
+
+    store = Store(tmp_path / "cache")
+    try:
+        record = store.read("claude")
+        found = history.load_many(store, ["claude"]).get("claude")
+        points = sum(len(s.points) for s in found.series.values()) if found else 0
+        return store.cache.get(fastpath.GENERATION, 0), record, points
+    finally:
+        store.close()
+
+
+def test_unchanged_figures_are_not_written_again(tmp_path, fake_server, write_config):
+    write_config(CONFIG.format(url=fake_server.url))
+    resets = int(time.time()) + 3600
+    assert "42%" in cli.run("--format", "claude-code", input=_payload_at(42, resets, 0.1)).stdout
+    generation, record, points = _state(tmp_path)
+    tmux = cli.run("--format", "tmux").stdout  # another bar's line, now in the output cache
+    for i in range(4):  # each message: a new cost, the same rate limits
+        assert "42%" in cli.run("--format", "claude-code", input=_payload_at(42, resets, 0.2 + i)).stdout
+    assert _state(tmp_path) == (generation, record, points)  # no write, no history point, no bump
+    assert cli.run("--format", "tmux").stdout == tmux
+    assert "43%" in cli.run("--format", "claude-code", input=_payload_at(43, resets, 9.0)).stdout
+    generation2, record2, _ = _state(tmp_path)
+    assert generation2 > generation and record2["result"]["windows"][0]["used_percent"] == 43
+    assert "43%" in cli.run("--format", "tmux").stdout
+
+
+PROBE = """
+import sys
+from llmeter_bar.cli.entry import main
+main(sys.argv[1:])
+sys.stderr.write("\\n".join(sorted(sys.modules)))
+"""
+
+
+def test_an_unchanged_status_line_is_served_from_the_output_cache(fake_server, write_config):
+    import sys
+
+    write_config(CONFIG.format(url=fake_server.url))
+    resets = int(time.time()) + 3600
+    for i in range(2):  # the first stores the figures, the second caches the line under them
+        cli.run("--format", "claude-code", input=_payload_at(42, resets, 0.1 + i))
+    probe = subprocess.run([sys.executable, "-c", PROBE, "--format", "claude-code"],
+                           input=_payload_at(42, resets, 5.0), capture_output=True, text=True, env=cli.env())
+    assert "42%" in probe.stdout
+    modules = set(probe.stderr.split("\n"))
+    assert "llmeter_bar.store.fastpath" in modules and "llmeter_bar.cli.payload" in modules
+    assert not {"json", "llmeter_bar.render", "llmeter_bar.config", "diskcache"} & modules
+    # Other rate limits are another key: rendered anew, and right.
+    changed = subprocess.run([sys.executable, "-c", PROBE, "--format", "claude-code"],
+                             input=_payload_at(50, resets, 6.0), capture_output=True, text=True, env=cli.env())
+    assert "50%" in changed.stdout and "llmeter_bar.render" in set(changed.stderr.split("\n"))
+
+
+def test_the_cache_key_is_the_rate_limits_member_alone():
+    from llmeter_bar.cli.payload import rate_limits
+
+    a = _payload_at(42, 100, 0.1).encode()
+    b = _payload_at(42, 100, 7.5).encode()
+    assert rate_limits(a) == rate_limits(b) == json.dumps(json.loads(a)["rate_limits"]).encode()
+    assert rate_limits(_payload_at(43, 100, 0.1).encode()) != rate_limits(a)
+    # The word inside a string or a nested object is not the member.
+    tricky = b'{"cwd": "/x/\\"rate_limits\\": {1}", "m": {"rate_limits": 5}, "rate_limits": null}'
+    assert rate_limits(tricky) == b"null"
+    assert rate_limits(b'{"cwd": "rate_limits"}') == b"" and rate_limits(b"garbage {") == b""

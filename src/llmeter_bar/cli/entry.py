@@ -95,14 +95,25 @@ def main(argv: list[str] | None = None) -> int:
         from llmeter_bar import paths
 
         paths.name_config(str(found.pop("config_path")))
+    key = args
+    raw: bytes | None = None
+    if found.get("format") == "claude-code" and not found.get("watch"):
+        # Read stdin here, once: the cached status line is keyed by its rate limits.
+        from llmeter_bar.cli import payload
+
+        try:
+            raw = payload.read(sys.stdin.fileno()) or b""  # b"": read, nothing usable
+        except (AttributeError, OSError, ValueError):
+            raw = b""
+        key = [*args, "\x1erate_limits=" + payload.rate_limits(raw).decode("utf-8", "replace")]
     if not (found.get("wait") or found.get("demo") or found.get("debug") or found.get("watch")
             or _output_cache_off()):
         from llmeter_bar.store.fastpath import lookup
 
-        code = lookup(args)
+        code = lookup(key)
         if code is not None:
             return code
     from llmeter_bar.cli.show import ShowOptions, run
 
-    argv = None if _output_cache_off() else args
-    return run(ShowOptions(**found), argv=argv)  # type: ignore[arg-type]
+    argv = None if _output_cache_off() else key
+    return run(ShowOptions(**found), argv=argv, raw_stdin=raw)  # type: ignore[arg-type]

@@ -79,6 +79,16 @@ def _read_stdin(stream: IO[str], timeout: float = STDIN_TIMEOUT) -> dict[str, An
     return payload if isinstance(payload, dict) else None
 
 
+def _parse_payload(raw: bytes) -> dict[str, Any] | None:
+    import json
+
+    try:
+        payload = json.loads(raw or b"null")
+    except (ValueError, RecursionError):
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
 def gather(
     opts: ShowOptions, config: Config, stdin_payload: dict[str, Any] | None, store: Store | None,
     horizon: list[float], content: list[float] | None = None,
@@ -130,6 +140,7 @@ def _open_store() -> Store | None:
 def render_once(
     opts: ShowOptions, renderer: Renderer, store: Store | None, horizon: list[float], *,
     argv: list[str] | None = None, stdin: IO[str] | None = None, tty: bool = False,
+    raw_stdin: bytes | None = None,
 ) -> tuple[Rendered, Store | None]:
     """One rendering, never raising: the segment (or the renderer's fallback) and
     the cache it used, opened here if ``store`` was None (the caller closes it).
@@ -149,7 +160,10 @@ def render_once(
         except ConfigError as exc:
             config, results, config_ok = Config(problems=[str(exc)]), [_config_problem(str(exc))], False
         logs.warn_once("config", config.problems)
-        payload = _read_stdin(stdin) if renderer.reads_stdin and stdin is not None else None
+        if raw_stdin is not None:  # read by entry.py, whose output-cache key holds its rate limits
+            payload = _parse_payload(raw_stdin) if renderer.reads_stdin else None
+        else:
+            payload = _read_stdin(stdin) if renderer.reads_stdin and stdin is not None else None
         generation = None
         if results is None:
             if store is None and not opts.demo:
@@ -171,7 +185,9 @@ def render_once(
         )
         _annotate(opts, store, results, ctx)
         rendered = renderer.render(results, ctx)
-        cacheable = argv is not None and config_ok and horizon and not renderer.reads_stdin and renderer.cacheable
+        # A stdin reader is cached only under a key made of what it read (entry.py).
+        keyed = not renderer.reads_stdin or bool(argv and argv[-1].startswith("\x1erate_limits="))
+        cacheable = argv is not None and config_ok and horizon and keyed and renderer.cacheable
         if cacheable and store is not None and generation is not None and not (opts.wait or opts.demo or opts.debug):
             now = ctx.now.timestamp()
             lines = []

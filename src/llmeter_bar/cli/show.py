@@ -20,7 +20,7 @@ __all__ = ["ShowOptions", "run"]
 
 
 def run(opts: ShowOptions, stdout: IO[str] | None = None, stdin: IO[str] | None = None,
-        argv: list[str] | None = None, store: Store | None = None) -> int:
+        argv: list[str] | None = None, store: Store | None = None, raw_stdin: bytes | None = None) -> int:
     """Render once, or keep rendering with ``opts.watch``. ``argv`` (the raw render
     arguments) enables the output cache; ``store`` is a cache the caller already
     opened (this function closes it)."""
@@ -50,6 +50,7 @@ def run(opts: ShowOptions, stdout: IO[str] | None = None, stdin: IO[str] | None 
     horizon: list[float] = []
     try:
         rendered, store = render_once(opts, renderer, store, horizon, argv=argv, stdin=stdin or sys.stdin,
+                                      raw_stdin=raw_stdin,
                                       tty=isatty(stdout))
     finally:
         if store is not None:
