@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 from share.conftest import make_machine, records, usage
@@ -22,6 +23,7 @@ def test_one_fetch_is_shared(tmp_path, broker, fake_server):
     assert entry["status"] == "ok"
     assert entry["windows"][0]["used_percent"] == 42
     assert "via share:laptop" in desktop.run("--long").stdout
+    assert "via share:laptop" in json.loads(desktop.run("--format", "waybar").stdout)["tooltip"]
     published = records(mq.retained(broker))
     assert len(published) == 1
     (topic, message), = published.items()

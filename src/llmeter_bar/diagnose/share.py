@@ -25,8 +25,8 @@ def checks(ctx: Context) -> list[Check]:
     found: list[Check] = []
     failure = status.probe(share)
     if failure is None:
-        who = f" as {share.username}" if share.username else ""
-        found.append(Check("share", "broker", "ok", f"{share.shown_url} answers (logged in{who}; machine {share.machine})"))
+        who = f"logged in as {share.username}" if share.username else "anonymous"
+        found.append(Check("share", "broker", "ok", f"{share.shown_url} answers ({who}; machine {share.machine})"))
     else:
         found.append(Check("share", "broker", "error", f"{failure.message} [{failure.kind}]",
                            f"{failure.hint}; meanwhile every machine fetches for itself"))
