@@ -1,4 +1,4 @@
-"""No provider ever writes Claude Code's or Codex CLI's credential files.
+"""No provider ever writes Claude Code's, Codex's, the Kimi CLI's or the Grok CLI's credential files.
 
 Their refresh tokens are single-use: a status bar that refreshes or rewrites
 them logs the user out of their coding tool. Every registered provider is run
@@ -43,9 +43,22 @@ def plant(home: Path, expires_in: float) -> list[Path]:
     codex.write_text(json.dumps({"OPENAI_API_KEY": None, "last_refresh": "2026-01-01T00:00:00Z", "tokens": {
         "access_token": jwt(time.time() + expires_in), "refresh_token": "rt-single-use",
         "id_token": "x", "account_id": "acct"}}))
-    for path in (claude, codex):
+    # The Kimi and Grok CLIs' logins, and Claude Code's settings pointed at z.ai.
+    kimi = home / ".kimi-code" / "credentials" / "kimi-code.json"
+    grok = home / ".grok" / "auth.json"
+    settings = home / ".claude" / "settings.json"
+    kimi.parent.mkdir(parents=True, exist_ok=True)
+    grok.parent.mkdir(parents=True, exist_ok=True)
+    kimi.write_text(json.dumps({"access_token": "kimi-access", "refresh_token": "kimi-single-use",
+                                "expires_at": time.time() + expires_in}))
+    grok.write_text(json.dumps({"https://auth.x.ai::client": {
+        "key": "grok-access", "refresh_token": "grok-single-use",
+        "expires_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + expires_in))}}))
+    settings.write_text(json.dumps({"env": {"ANTHROPIC_BASE_URL": "https://api.z.ai/api/anthropic",
+                                            "ANTHROPIC_AUTH_TOKEN": "zai-in-claude"}}))
+    for path in (claude, codex, kimi, grok, settings):
         os.utime(path, (OLD_MTIME, OLD_MTIME))
-    return [claude, codex]
+    return [claude, codex, kimi, grok, settings]
 
 
 def snapshot(paths: list[Path]) -> dict[str, Any]:
@@ -78,6 +91,11 @@ async def test_no_provider_writes_borrowed_credentials(isolated_home: Path, expi
     with aioresponses() as mocked:
         mocked.get("https://api.anthropic.com/api/oauth/usage?cedar_ember=1", status=status, payload=body, repeat=True)
         mocked.get("https://chatgpt.com/backend-api/wham/usage", status=status, payload=body, repeat=True)
+        mocked.get("https://api.kimi.com/coding/v1/usages", status=status, payload=body, repeat=True)
+        mocked.get("https://api.z.ai/api/monitor/usage/quota/limit", status=status, payload=body, repeat=True)
+        mocked.get("https://cli-chat-proxy.grok.com/v1/billing?format=credits", status=status, payload=body,
+                   repeat=True)
+        mocked.get("https://cli-chat-proxy.grok.com/v1/settings", status=status, payload=body, repeat=True)
         async with aiohttp.ClientSession() as session:
             for provider_id in providers():
                 provider = load(provider_id)

@@ -103,12 +103,15 @@ def _kimi_file(home: Path, expires: float) -> Path:
 
 async def test_kimi_uses_the_cli_login_read_only(isolated_home: Path) -> None:
     path = _kimi_file(isolated_home, time.time() + 600)
+    (isolated_home / ".kimi-code" / "device_id").write_text("0f3c-device\n")
     before = path.read_bytes()
     body = load_fixture("kimi", "paseo_3024_real_body_with_parallel")["payload"]
     with aioresponses() as mocked:
         mocked.get("https://api.kimi.com/coding/v1/usages", payload=body)
         result = await _fetch("kimi")
-        assert _headers(mocked)[0]["Authorization"] == "Bearer kimi-cli-token"
+        headers = _headers(mocked)[0]
+        assert headers["Authorization"] == "Bearer kimi-cli-token"
+        assert headers["X-Msh-Platform"] == "kimi_code_cli" and headers["X-Msh-Device-Id"] == "0f3c-device"
     assert [w.id for w in result.windows] == ["five_hour", "weekly"]
     assert path.read_bytes() == before and path.stat().st_mtime == 1_000_000_000
     assert "expires in" in providers.load("kimi").credentials(ProviderSettings(id="kimi")).detail
@@ -133,6 +136,7 @@ async def test_kimi_env_key_wins_and_no_credentials_says_how(monkeypatch) -> Non
                    payload=load_fixture("kimi", "aiusagebar_string_numbers")["payload"])
         await _fetch("kimi")
         assert _headers(mocked)[0]["Authorization"] == "Bearer kimi-env"
+        assert "X-Msh-Platform" not in _headers(mocked)[0]  # a console key is not the CLI's login
 
 
 async def test_minimax_cn_region_legacy_path_on_404_and_1004(monkeypatch) -> None:

@@ -67,6 +67,28 @@ def cli_credentials_path() -> Path:
     return base / "credentials" / "kimi-code.json"
 
 
+def cli_device_headers() -> dict[str, str]:
+    """The identity headers the Kimi CLI sends with its OAuth token (CodexBar sends
+    them too). The CLI's ``device_id`` file is read, bounded, never created."""
+    import platform
+
+    from llmeter_bar.providers.credfile import read_text_bounded
+
+    def ascii_only(text: str) -> str:
+        return text.encode("ascii", "ignore").decode()[:100] or "unknown"
+
+    headers = {"X-Msh-Platform": "kimi_code_cli", "X-Msh-Device-Name": ascii_only(platform.node()),
+               "X-Msh-Device-Model": ascii_only(f"{platform.system()} {platform.release()} {platform.machine()}"),
+               "X-Msh-Os-Version": ascii_only(platform.release())}
+    try:
+        device_id = (read_text_bounded(cli_credentials_path().parent.parent / "device_id", 4096) or "").strip()
+    except (OSError, FetchError, ValueError):
+        device_id = ""
+    if device_id and device_id.isprintable() and device_id.isascii():
+        headers["X-Msh-Device-Id"] = device_id[:100]
+    return headers
+
+
 def _count_window(wid: str, label: str, seconds: int | None, detail: Any) -> Window | None:
     data = as_dict(detail)
     limit = to_float(data.get("limit"))
@@ -188,17 +210,18 @@ class Kimi(ApiKeyProvider):
             cli = self._cli_login()
             if cli is not None:
                 refuse_expired(cli[2], utcnow(), "the Kimi CLI", RENEW_HINT)
-                return await self.fetch_with_key(session, settings, cli[0], now=now)
+                return await self.fetch_with_key(session, settings, cli[0], now=now, device=cli_device_headers())
         key = _money.require_secret(found, self.key_label, ENVS[0], self.id)
         return await self.fetch_with_key(session, settings, key, now=now)
 
     async def fetch_with_key(
-        self, session: aiohttp.ClientSession, settings: ProviderSettings, key: str, now: datetime | None = None
+        self, session: aiohttp.ClientSession, settings: ProviderSettings, key: str, now: datetime | None = None,
+        device: dict[str, str] | None = None,
     ) -> ProviderResult:
         from llmeter_bar.providers.http import request_json
 
         headers = {"Authorization": f"Bearer {key}", "User-Agent": self.user_agent(settings),
-                   "Accept": "application/json"}
+                   "Accept": "application/json", **(device or {})}
         with _money.scrubbed(key):
             payload = await request_json(session, "GET", self.base_url(settings) + "/v1/usages",
                                          timeout=settings.timeout, auth_hint=AUTH_HINT,
