@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 from hypothesis import HealthCheck, given, settings
@@ -144,10 +145,11 @@ def test_the_direct_reader_misses_what_it_cannot_read_as_diskcache_would(capsys)
     try:
         assert fastpath.lookup(["--format", "plain"]) is None  # nothing stored
         generation = fastpath.generation(store)
-        # Long enough that diskcache keeps it in a file of its own, not in the table.
+        # Long enough that diskcache keeps it in a file of its own, not in the table:
+        # read from that file (a bar with hundreds of accounts keeps its hit path).
         big = [(now - 1, now + 30, 0, "x" * 40_000)]
         fastpath.remember(store, ["--format", "plain"], big, False, generation, due=now + 60)
-        assert fastpath.lookup(["--format", "plain"]) is None
+        assert fastpath.lookup(["--format", "plain"]) == 0
         assert store.cache.get(fastpath.key(["--format", "plain"], generation, False)) == fastpath.encode(big, now + 60)
         fastpath.remember(store, ["--format", "tmux"], [(now - 1, time.time() + 3, 0, "gone")], False, generation,
                           due=now + 60)
@@ -156,7 +158,7 @@ def test_the_direct_reader_misses_what_it_cannot_read_as_diskcache_would(capsys)
         assert fastpath.lookup(["--format", "tmux"]) is None  # expired, as diskcache's get would say
     finally:
         store.close()
-    assert capsys.readouterr().out == "gone\n"
+    assert capsys.readouterr().out == "x" * 40_000 + "\ngone\n"
 
 
 def test_a_render_also_writes_the_next_minutes_and_each_shows_its_own_countdown(write_config, monkeypatch, capsys):
@@ -242,3 +244,47 @@ def test_a_hit_path_that_cannot_find_the_cache_falls_through_quietly(monkeypatch
     monkeypatch.setattr(paths, "cache_dir_str", nowhere)
     assert fastpath.lookup(["--format", "tmux"]) is None
     assert capsys.readouterr() == ("", "")
+
+
+def _accounts(n: int, url: str) -> str:
+    return cli.fake_config(url) + "".join(f"[provider.fake.accounts.acct{i:03d}]\n" for i in range(n))
+
+
+def test_a_bar_with_hundreds_of_accounts_keeps_its_hit_path(tmp_path, fake_server, write_config):
+    """Past ~150 accounts the waybar line is over diskcache's inline limit: it is
+    stored in a file and served from there, not rendered (and written) each time."""
+    import subprocess
+    import sys
+
+    from datetime import datetime, timezone
+
+    from llmeter_bar.models import ProviderResult, Window
+
+    write_config(_accounts(450, fake_server.url))
+    store = Store(tmp_path / "cache")
+    now = time.time()
+    for i in range(450):
+        result = ProviderResult(id="fake", name="Fake", instance=f"acct{i:03d}", source="api",
+                                fetched_at=datetime.fromtimestamp(now, timezone.utc),
+                                windows=[Window("w", "5h", float(i % 100), None, None)])
+        store.write(f"fake:acct{i:03d}", {"result": result.to_dict(), "attempt_at": now, "next_at": now + 3600})
+    store.close()
+    first = cli.run("--format", "waybar")
+    assert len(first.stdout) > 40_000 and json.loads(first.stdout)["tooltip"].count("\r") > 450
+    files = sorted(p for p in (tmp_path / "cache").rglob("*.val"))
+    assert len(files) == 1  # the long line, in diskcache's own file
+    probe = subprocess.run([sys.executable, "-c", HIT_PROBE, "--format", "waybar"], capture_output=True, text=True,
+                           env=cli.env())
+    assert probe.stdout == first.stdout  # \r in the tooltip intact
+    assert "llmeter_bar.render" not in probe.stderr.split("\n")  # served, not rendered
+    for _ in range(3):
+        assert cli.run("--format", "waybar").stdout == first.stdout
+    assert sorted(p for p in (tmp_path / "cache").rglob("*.val")) == files  # no new file per render
+
+
+HIT_PROBE = """
+import sys
+from llmeter_bar.cli.entry import main
+main(sys.argv[1:])
+sys.stderr.write("\\n".join(sorted(sys.modules)))
+"""

@@ -34,6 +34,11 @@ AHEAD = 10  # later minutes rendered in advance (about 0.3 ms each)
 # then opens the cache through diskcache as usual.
 _SELECT = ("SELECT value FROM Cache WHERE key = ? AND raw = 1 AND mode = 1"
            " AND (expire_time IS NULL OR expire_time > ?)")
+# A line of 32768 characters or more (a bar with a hundred accounts) is kept by
+# diskcache in a UTF-8 file of its own (MODE_TEXT, 3) named in the row: read it
+# there rather than render every time.
+_SELECT_LINE = ("SELECT mode, value, filename FROM Cache WHERE key = ? AND raw = 1 AND mode IN (1, 3)"
+                " AND (expire_time IS NULL OR expire_time > ?)")
 # The one write: an inline text value replaced by another, as diskcache's own
 # set would store it (no file, no size change, same expiry).
 _TAKE = "UPDATE Cache SET value = ? WHERE key = ? AND raw = 1 AND mode = 1 AND value = ?"
@@ -70,10 +75,16 @@ def lookup(argv: list[str]) -> int | None:
             row = db.execute(_SELECT, (GENERATION, now)).fetchone()
             generation = int(row[0]) if row else 0
             name = key(argv, generation, sys.stdout.isatty())
-            row = db.execute(_SELECT, (name, now)).fetchone()
-            value = row[0] if row is not None and isinstance(row[0], str) else ""
+            row = db.execute(_SELECT_LINE, (name, now)).fetchone()
+            in_file = row is not None and row[0] == 3
+            if in_file:
+                value = _read_file(os.path.dirname(database), row[2])
+            else:
+                value = row[1] if row is not None and isinstance(row[1], str) else ""
             found = _pick(value, now)
-            if found is not None and found[0] <= now and _take_turn(db, name, value, now):
+            # Only an inline entry can be taken in turn (see _take_turn): when a
+            # long line's provider is due, the slow path decides who refreshes.
+            if found is not None and found[0] <= now and (in_file or _take_turn(db, name, value, now)):
                 return None  # this render starts the refresh, through the slow path
         finally:
             db.close()
@@ -88,6 +99,17 @@ def lookup(argv: list[str]) -> int | None:
     except (BrokenPipeError, ValueError):
         pass
     return code
+
+
+def _read_file(directory: str, filename: object) -> str:
+    if not isinstance(filename, str) or os.path.isabs(filename) or ".." in filename.split(os.sep):
+        return ""
+    try:
+        # newline="": waybar's tooltip separates lines with \r, which must survive.
+        with open(os.path.join(directory, filename), encoding="utf-8", newline="") as handle:
+            return handle.read()
+    except (OSError, ValueError):
+        return ""
 
 
 def _take_turn(db: sqlite3.Connection, name: str, value: str, now: float) -> bool:
@@ -158,10 +180,10 @@ def remember(store: object, argv: list[str], lines: list[tuple[float, float, int
     the first render from ``due`` on starts the refresh (see _take_turn)."""
     import time
 
-    # diskcache keeps a str of under 32768 characters in its table, where lookup reads it;
-    # a longer one goes to a file of its own, which lookup never reads. Fewer
-    # minutes ahead rather than no hits at all.
-    while len(lines) > 1 and len(encode(lines, due)) >= INLINE_LIMIT:
+    # diskcache keeps a str of under 32768 characters in its table; a longer one
+    # in a file of its own (lookup reads both). Fewer minutes ahead keeps a
+    # long-ish line inline, where a due render can take its turn atomically.
+    while len(lines) > 1 and len(encode(lines, due)) >= INLINE_LIMIT and len(encode(lines[:1], due)) < INLINE_LIMIT:
         lines = lines[:-1]
     valid_for = max((end for _, end, _, _ in lines), default=0.0) - time.time()
     if valid_for < 1:
