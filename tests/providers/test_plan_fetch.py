@@ -119,6 +119,8 @@ async def test_kimi_uses_the_cli_login_read_only(isolated_home: Path) -> None:
 
 async def test_kimi_expired_cli_login_is_an_auth_error_without_a_request(isolated_home: Path) -> None:
     _kimi_file(isolated_home, time.time() - 120)
+    info = providers.load("kimi").credentials(ProviderSettings(id="kimi"))
+    assert not info.usable and "expired 2m ago" in info.detail and "run `kimi`" in info.detail
     with aioresponses() as mocked:
         with pytest.raises(FetchError) as info:
             await _fetch("kimi")
@@ -188,6 +190,8 @@ async def test_grok_sends_both_headers_reads_the_tier_and_never_writes_auth_json
 
 async def test_grok_expired_login_asks_for_grok_login_without_a_request(isolated_home: Path) -> None:
     _grok_auth(isolated_home, "2020-01-01T00:00:00Z")
+    info = providers.load("grok").credentials(ProviderSettings(id="grok"))
+    assert not info.usable and "expired" in info.detail and "grok login" in info.detail
     with aioresponses() as mocked:
         with pytest.raises(FetchError) as info:
             await _fetch("grok")

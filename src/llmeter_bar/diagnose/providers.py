@@ -20,7 +20,8 @@ AREA = "providers"
 BREAKING = ("auth", "config")  # a fetch that failed like this needs the user; others heal by themselves
 LOGIN_HINT = (
     "log in to Claude Code (`claude`), Codex (`codex login`), Gemini CLI or Cursor; or run "
-    "`llmeter-bar login copilot|openrouter|anthropic-api|openai-api|azure-openai|cursor|opencode|zai|kimi|minimax|ollama`; "
+    "`llmeter-bar login copilot|openrouter|anthropic-api|openai-api|azure-openai|cursor|opencode|"
+    "zai|kimi|minimax|ollama`; "
     "or set OPENROUTER_API_KEY, ANTHROPIC_ADMIN_KEY, OPENAI_ADMIN_KEY, ZAI_API_KEY, KIMI_CODE_API_KEY, "
     "MINIMAX_CODING_API_KEY or OLLAMA_API_KEY; or log in to the Kimi or Grok CLI"
 )

@@ -175,7 +175,11 @@ class Grok(Provider):
             found = self._token(settings)
         except FetchError as exc:
             return CredentialInfo(source=str(grok_home() / "auth.json"), detail=exc.message, usable=False)
-        return CredentialInfo(source=found[1], detail=login_detail(found[2], None)) if found else None
+        if found is None:
+            return None
+        expired = found[2] is not None and found[2] <= utcnow()
+        detail = login_detail(found[2], None) + (f"; {RENEW_HINT}" if expired else "")
+        return CredentialInfo(source=found[1], detail=detail, usable=not expired)
 
     async def fetch(self, session: aiohttp.ClientSession, settings: ProviderSettings) -> ProviderResult:
         from llmeter_bar.providers.http import request_json
@@ -212,6 +216,8 @@ class Grok(Provider):
     def parse(self, payload: Any, settings: ProviderSettings, now: datetime | None = None) -> ProviderResult:
         """``payload``: ``{"billing": <credits view>, "legacy"?: <plain view>, "settings"?: <settings>}``."""
         payload = as_dict(payload)
+        if "config" in payload:  # a bare credits view, as recorded by peers
+            payload = {"billing": payload}
         billing = payload.get("billing")
         windows, cost, credits, tier = parse_billing(billing, payload.get("legacy"))
         display = to_str(as_dict(payload.get("settings")).get("subscription_tier_display"))

@@ -200,7 +200,11 @@ class Kimi(ApiKeyProvider):
             cli = self._cli_login()
         except FetchError as exc:
             return CredentialInfo(source=str(cli_credentials_path()), detail=exc.message, usable=False)
-        return CredentialInfo(source=cli[1], detail=login_detail(cli[2], None)) if cli else None
+        if cli is None:
+            return None
+        expired = cli[2] is not None and cli[2] <= utcnow()
+        detail = login_detail(cli[2], None) + (f"; {RENEW_HINT}" if expired else "")
+        return CredentialInfo(source=cli[1], detail=detail, usable=not expired)
 
     async def fetch(
         self, session: aiohttp.ClientSession, settings: ProviderSettings, now: datetime | None = None

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     import aiohttp
 
 ENV = "OLLAMA_API_KEY"
-AUTH_HINT = "the key is invalid or revoked: check it at https://ollama.com/settings/keys or run `llmeter-bar login ollama`"
+AUTH_HINT = ("the key is invalid or revoked: check it at https://ollama.com/settings/keys "
+             "or run `llmeter-bar login ollama`")
 FORBIDDEN_HINT = "the account was refused (disabled or without cloud access): check https://ollama.com/settings"
 SESSION_SECONDS = 5 * 3600
 WEEK = 7 * 86400
