@@ -94,9 +94,10 @@ def claude_code(payload: dict[str, Any], config: Config, store: Store, instance:
         store.write(settings.key, record)
         fastpath.bump(store.cache)
     record_hooks.after_record(store, settings, before, record, config)  # history and alerts
-    from llmeter_bar.share import hooks as share
+    if config.section("share").get("broker"):
+        from llmeter_bar.share import hooks as share
 
-    share.after_ingest(store, config, settings)  # from a detached process: this is a render
+        share.after_ingest(store, config, settings)  # from a detached process: this is a render
     from llmeter_bar.live import watchers
 
     watchers.notify()  # after the commit: a woken watcher must see the new record
