@@ -130,3 +130,19 @@ def test_demo_shows_them_when_named_and_keeps_the_default_bar() -> None:
     assert named.stdout.strip().endswith("Z.ai 33% 3h · Kimi 27% 2h · MiniMax 44% 4h · Grok 18% 3d8h · Ollama ~46%")
     default = cli.run("--demo", "--format", "plain")
     assert "Kimi" not in default.stdout and "Claude" in default.stdout
+
+
+def test_two_accounts_of_one_provider_fetch_with_their_own_keys(fake_server, write_config) -> None:
+    body = _fresh(load_fixture("minimax", "codexbar_token_plan_missing_reset_counts")["payload"])
+    fake_server.reply("/v1/token_plan/remains", body)
+    write_config(f'[general]\nproviders = ["minimax:work", "minimax:home"]\ntimeout = 5\n'
+                 f'[provider.minimax]\nbase_url = "{fake_server.url}"\n'
+                 '[provider.minimax.accounts.work]\napi_key = "sk-cp-work"\n'
+                 '[provider.minimax.accounts.home]\napi_key = "sk-cp-home"\n')
+    run = cli.run("--format", "json", "--wait")
+    shown = {(p["id"], p["instance"]): p for p in json.loads(run.stdout)["providers"]}
+    assert {k: v["status"] for k, v in shown.items()} == {("minimax", "work"): "ok", ("minimax", "home"): "ok"}
+    sent = sorted(h["Authorization"] for p, h in fake_server.requests if p == "/v1/token_plan/remains")
+    assert sent == ["Bearer sk-cp-home", "Bearer sk-cp-work"]
+    prometheus = cli.run("--format", "prometheus").stdout
+    assert 'provider="minimax",account="work"' in prometheus and 'provider="minimax",account="home"' in prometheus
