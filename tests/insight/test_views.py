@@ -76,3 +76,15 @@ def test_surplus_level_takes_its_colour_only_when_set(idle_last_hour, write_conf
     limits = for_provider({"surplus": 40, "warn": 60, "provider": {"claude": {"surplus": 10}}}, "claude:work")
     assert limits.surplus == 10 and limits.classify(65) == ("warn", False)
     assert for_provider({"steps": [{"at": 0, "level": "ok"}], "surplus": 40}, "x").surplus == 40
+
+
+def test_projection_waits_for_pace_after_like_pace() -> None:
+    from render.helpers import claude, run
+
+    assert "on pace to end at 75% (25% unused)" in run("plain", [claude()], long=True).text
+    late = run("plain", [claude()], config={"format": {"pace_after": 80}}, long=True).text
+    assert "on pace" not in late and "pace " not in late
+    tmux = {"format": {"tmux": {"format": "{used}[ → {projected}][ {unused} unused]", "color": False}}}
+    assert run("tmux", [claude()], config=tmux).text == "42% → 75% 25% unused"
+    tmux["format"]["pace_after"] = 80
+    assert run("tmux", [claude()], config=tmux).text == "42%"

@@ -140,7 +140,7 @@ def values(result: ProviderResult, window: Window | None, ctx: RenderContext, op
                 out["pace"] = pace.pace_text(p.delta)
                 if p.eta is not None:
                     out["eta"] = "runs out " + ftime.clock(p.eta, now, tz=tz, hour12=hour12)
-            found = projected(window, ctx, key)
+            found = projected(window, ctx, key) if p is not None else None  # both wait for pace_after
             if found is not None:
                 # The projection reads the cycle's history when the view loaded it
                 # (insight/); it then supersedes the elapsed-time run-out.

@@ -70,9 +70,10 @@ def _extra_values(extra: Any, ctx: RenderContext, tz: Any, hour12: bool) -> dict
             "expires": expires}
 
 
-def forecast(window: Any, ctx: RenderContext, key: str, tz: Any, hour12: bool) -> str:
-    """``on pace to hit 100% at Tue 14:10`` or ``on pace to end at 29% (71% unused)``."""
-    found = projected(window, ctx, key)
+def forecast(window: Any, ctx: RenderContext, key: str, tz: Any, hour12: bool, shown: dict[str, str]) -> str:
+    """``on pace to hit 100% at Tue 14:10`` or ``on pace to end at 29% (71% unused)``;
+    empty where ``shown`` (the window's placeholders) has no projection (before pace_after)."""
+    found = projected(window, ctx, key) if shown.get("projected") else None
     now = ctx.now
     if found is None or window.used_percent >= 100.0:
         return ""
@@ -101,7 +102,7 @@ def long_lines(results: list[ProviderResult], ctx: RenderContext, opts: Options,
             worst = max(worst, level, key=("ok", "warn", "crit").index)
             vals = values(result, window, ctx, opts, icon_cfg, level)
             vals["passed"] = "reset passed, estimated" if window.estimated else ""
-            vals["forecast"] = forecast(window, ctx, result.key, tz, hour12)
+            vals["forecast"] = forecast(window, ctx, result.key, tz, hour12, vals)
             found = projected(window, ctx, result.key) if limits.surplus is not None else None
             if level == "ok" and found is not None and limits.is_surplus(found[0]):
                 level = "surplus"
