@@ -104,3 +104,21 @@ async def test_the_demo_accounts_view_lists_sources_and_never_removes_anything()
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
         assert app.status_text == "demo data: copilot was not removed"
+
+
+async def test_no_color_draws_no_level_colour_and_keeps_the_gauge_glyphs(monkeypatch):
+    from llmeter_bar.format.options import DEFAULT_COLORS
+
+    coloured = demo_app()
+    async with coloured.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        svg = coloured.export_screenshot().lower()
+    assert DEFAULT_COLORS["crit"] in svg and DEFAULT_COLORS["warn"] in svg  # the check below can fail
+    monkeypatch.setenv("NO_COLOR", "1")
+    plain = demo_app()
+    async with plain.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        svg = plain.export_screenshot().lower()
+        shown = text_of(plain)
+    assert not any(DEFAULT_COLORS[level] in svg for level in ("ok", "warn", "crit"))
+    assert "▰" in shown and "▱" in shown and "91%" in shown

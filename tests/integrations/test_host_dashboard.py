@@ -167,3 +167,15 @@ def test_popup_opens_xterm_under_xvfb_with_the_bars_colours(tmp_path):
         if shot.exists():
             hosts.keep(shot, "dashboard.png")
         hosts.stop(xvfb)
+
+
+def test_the_tmux_conf_snippet_binds_prefix_L_and_a_right_click_to_the_dashboard_popup(tmux_server):
+    tmux = tmux_server("snippet")
+    conf = Path(tempfile.mkdtemp(prefix="lmb-dash-conf-")) / "tmux.conf"
+    conf.write_text(hosts.shipped("tmux", "tmux.conf"))
+    try:
+        tmux("-f", str(conf), "new-session", "-d", "-s", "s", "-x", "80", "-y", "10")
+        keys = tmux("list-keys", "-T", "prefix", "L") + tmux("list-keys", "-T", "root", "MouseDown3StatusRight")
+    finally:
+        shutil.rmtree(conf.parent, ignore_errors=True)
+    assert keys.count(f'display-popup -E -h "90%" -w "90%" "{cli.SCRIPT} dashboard"') == 2, keys
