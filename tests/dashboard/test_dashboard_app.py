@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from llmeter_bar.dashboard.app import DashboardApp
 from llmeter_bar.demo import demo_results
+from support.screen import text_of
 from llmeter_bar.dashboard.screens import AccountsScreen, ConfirmScreen, DetailsScreen, HelpScreen
 from llmeter_bar.dashboard.source import Source
 from llmeter_bar.dashboard.widgets import CardWidget
@@ -16,15 +17,6 @@ DEMO_IDS = [r.id for r in demo_results(now=FIXED)]
 
 def demo_app(**kw: object) -> DashboardApp:
     return DashboardApp(Source(demo=True, clock=lambda: FIXED, tz=timezone.utc, **kw))  # type: ignore[arg-type]
-
-
-def text_of(app: DashboardApp) -> str:
-    """What the screen shows, as plain text (the SVG export holds every glyph)."""
-    import html
-    import re
-
-    svg = app.export_screenshot()
-    return html.unescape(re.sub(r"<[^>]+>", "", svg)).replace("\xa0", " ")
 
 
 async def test_every_demo_provider_has_a_card_with_its_gauge_percent_and_reset():

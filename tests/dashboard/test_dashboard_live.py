@@ -15,6 +15,7 @@ from llmeter_bar.dashboard.widgets import CardWidget
 from llmeter_bar.store import credstore
 from llmeter_bar.store.cache import Store
 from support import cli
+from support.screen import text_of
 
 
 HELD = "one on-demand refresh per 30 s (refresh_debounce)"  # the shared on-demand debounce (fetch/refresh.py)
@@ -90,6 +91,10 @@ async def test_r_says_so_and_fetches_nothing_during_a_429_wait(fake_server, writ
         shown = card(app, "fake")
         assert shown.status == "error" and shown.error == "HTTP 429: rate limited, retry after 900 s"
         assert shown.retry  # the card says until when no fetch is made
+        await pilot.press("enter")  # the details: the wait, its strikes, and the fetch that got the 429
+        details = text_of(app)
+        assert "rate limited (HTTP 429): no fetch before " in details and "(in 15m), 1 strike" in details
+        assert "rate_limit  HTTP 429: rate limited, retry after 900 s" in details
         await asyncio.sleep(0.5)
     assert fake_server.hits["/usage/fake"] == 1
 
