@@ -18,7 +18,7 @@ from textual.containers import Grid, VerticalScroll
 from textual.widgets import Footer, Static
 
 from llmeter_bar.dashboard.screens import AccountsScreen, DetailsScreen, HelpScreen
-from llmeter_bar.dashboard.widgets import CardWidget
+from llmeter_bar.dashboard.widgets import CardWidget, look_for
 
 if TYPE_CHECKING:
     from llmeter_bar.dashboard.accounts import Account
@@ -78,26 +78,12 @@ class DashboardApp(App[int]):
     def on_resize(self) -> None:
         self.query_one("#cards").set_class(self.size.width >= WIDE, "wide")
 
-    def _look(self, snapshot: Snapshot) -> dict[str, Any]:
-        from llmeter_bar.format import icons, options, sparkline, units
-
-        data = self.source.config.data if self.source.config is not None else {}
-        try:
-            colors = options.parse_colors(data.get("colors", {}))
-            icon_set = icons.icon_set(data.get("icons", {}))
-        except Exception:
-            colors, icon_set = dict(options.DEFAULT_COLORS), "unicode"
-        ascii_only = icon_set in ("ascii", "none")
-        return {"colors": colors, "now": snapshot.now.timestamp(), "chars": sparkline.chars_for(icon_set),
-                "gauge": units.GAUGE_ASCII if ascii_only else units.GAUGE_UNICODE, "tz": self.source.tz,
-                "ascii": ascii_only}
-
     def reload(self, trigger: bool = True) -> None:
         self.source.open()
         self.seen = self.source.identity()  # before the records: a write meanwhile shows at the next tick
         snapshot = self.source.snapshot(trigger=trigger)
         self.snapshot = snapshot
-        self.look = self._look(snapshot)
+        self.look = look_for(self.source.config, snapshot.now.timestamp(), self.source.tz)
         self.reload_at = time.monotonic() + snapshot.reload_in
         self.minute = int(snapshot.now.timestamp() // 60)
         self._show(snapshot)

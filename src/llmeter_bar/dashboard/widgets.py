@@ -8,7 +8,7 @@ a meter is one line, gauge, percent and countdown only.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.widgets import Static
@@ -106,6 +106,21 @@ def card_text(card: Card, width: int, colors: dict[str, str], now: float, chars:
     out.no_wrap = width < NARROW
     out.overflow = "ellipsis"
     return out
+
+
+def look_for(config: Any, now: float, tz: Any) -> dict[str, Any]:
+    """What every card is drawn with: the bars' colours by level, the glyphs of the icon set, the clock."""
+    from llmeter_bar.format import icons, options
+
+    data = config.data if config is not None else {}
+    try:
+        colors = options.parse_colors(data.get("colors", {}))
+        icon_set = icons.icon_set(data.get("icons", {}))
+    except Exception:  # a broken [colors]: the bars say !cfg, the dashboard keeps the defaults
+        colors, icon_set = dict(options.DEFAULT_COLORS), "unicode"
+    ascii_only = icon_set in ("ascii", "none")
+    return {"colors": colors, "now": now, "chars": sparkline.chars_for(icon_set),
+            "gauge": units.GAUGE_ASCII if ascii_only else units.GAUGE_UNICODE, "tz": tz, "ascii": ascii_only}
 
 
 def title_text(card: Card, width: int) -> str:
