@@ -150,3 +150,14 @@ async def test_accounts_view_removes_a_stored_login_after_confirmation_and_never
         assert app.status_text == "removed the stored login openrouter:work"
         shown = app.export_screenshot()
         assert secret not in shown and "sk-or-v1-from-the-environment" not in shown
+
+
+async def test_a_broken_config_or_no_provider_is_said_on_screen_not_a_crash(write_config):
+    write_config("[general\nproviders = 3\n")
+    app = DashboardApp(Source())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        shown = text_of(app)
+        assert "config: " in shown and "0 providers" in shown, shown
+        await pilot.press("r", "a", "escape", "q")
+    assert app.return_value == 0
