@@ -73,6 +73,14 @@ def demo_results(only: list[str] | None = None, now: datetime | None = None) -> 
             credits=Credits(balance=25.0, currency="USD", label="extra usage"),
         ),
         ProviderResult(
+            id="antigravity", name="Antigravity", plan="Google AI Pro", source="demo", fetched_at=fetched,
+            windows=[
+                Window("gemini_5h", "Gemini 5h", 38.0, now + 2 * hour, 18000),
+                Window("gemini_weekly", "Gemini 7d", 22.0, now + 110 * hour, 604800),
+                Window("3p_5h", "Claude/GPT 5h", 9.0, now + 4 * hour, 18000),
+            ],
+        ),
+        ProviderResult(
             id="synthetic", name="Synthetic", plan="Starter", source="demo", fetched_at=fetched,
             windows=[
                 Window("five_hour", "5h", 20.0, None, 18000, used=150, limit=750),

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -38,10 +41,26 @@ KIMI_TOKEN = "kimi-oauth-SCRUBME-pppp1616"
 KIMI_REFRESH = "kimi-refresh-SCRUBME-qqqq1717"
 GROK_TOKEN = "grok-oidc-SCRUBME-rrrr1818"
 GROK_REFRESH = "grok-refresh-SCRUBME-ssss1919"
+ANTIGRAVITY_TOKEN = "SCRUBME-antigravity-csrf-pppp1313"
+LANGUAGE_SERVER = Path(__file__).resolve().parent / "antigravity" / "language_server_linux_x64"
 ENV = dict(SECRETS, AZURE_OPENAI_RESOURCE="res", OPENCODE_AUTH_COOKIE=f"auth={OPENCODE_COOKIE}")
 PROVIDERS = ("claude", "codex", "gemini", "cursor", "copilot", "anthropic-api", "openai-api", "openrouter",
              "azure-openai", "opencode-zen", "opencode-go", "zai", "kimi", "minimax", "grok", "ollama",
-             "deepseek", "factory", "synthetic")
+             "deepseek", "factory", "synthetic", "antigravity")
+
+
+def language_server(home: Path, token: str = ANTIGRAVITY_TOKEN, serve: Path | None = None,
+                    extension_port: int = 9) -> subprocess.Popen[bytes]:
+    """A fake Antigravity language server running as this user with HOME=``home``
+    (discovery only considers servers of our HOME). It ends by itself when the
+    test process does; callers that can should terminate it."""
+    args = [sys.executable, str(LANGUAGE_SERVER), "--enable_lsp", "--csrf_token", token,
+            "--extension_server_port", str(extension_port), "--app_data_dir", "antigravity"]
+    if serve is not None:
+        args += ["--serve", str(serve)]
+    env = dict(os.environ, HOME=str(home))
+    return subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
 
 
 def _jwt(claims: dict, signature: str) -> str:
@@ -76,8 +95,10 @@ def plant(home: Path) -> list[str]:
     (home / ".grok" / "auth.json").write_text(json.dumps({"https://auth.x.ai::b1a00492-client": {
         "key": GROK_TOKEN, "refresh_token": GROK_REFRESH, "auth_mode": "oidc", "email": "grok@example.com",
         "expires_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires))}}))
+    language_server(home)  # the credential of antigravity is a running process, not a file
     return [*SECRETS.values(), CLAUDE_TOKEN, CLAUDE_REFRESH, CODEX_SIGNATURE, codex_token, GEMINI_TOKEN,
-            GEMINI_REFRESH, CURSOR_SIGNATURE, OPENCODE_COOKIE, KIMI_TOKEN, KIMI_REFRESH, GROK_TOKEN, GROK_REFRESH]
+            GEMINI_REFRESH, CURSOR_SIGNATURE, OPENCODE_COOKIE, KIMI_TOKEN, KIMI_REFRESH, GROK_TOKEN, GROK_REFRESH,
+            ANTIGRAVITY_TOKEN]
 
 
 def config(base_url, *, timeout: float = 1.0, interval: float = 300, providers=PROVIDERS, extra: str = "") -> str:

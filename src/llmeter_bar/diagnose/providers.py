@@ -19,11 +19,12 @@ if TYPE_CHECKING:
 AREA = "providers"
 BREAKING = ("auth", "config")  # a fetch that failed like this needs the user; others heal by themselves
 LOGIN_HINT = (
-    "log in to Claude Code (`claude`), Codex (`codex login`), Gemini CLI or Cursor; or run "
+    "log in to Claude Code (`claude`), Codex (`codex login`), Gemini CLI or Cursor, or open Antigravity; or run "
     "`llmeter-bar login copilot|openrouter|anthropic-api|openai-api|azure-openai|cursor|opencode|"
-    "zai|kimi|minimax|ollama`; "
+    "zai|kimi|minimax|ollama|deepseek|factory|synthetic`; "
     "or set OPENROUTER_API_KEY, ANTHROPIC_ADMIN_KEY, OPENAI_ADMIN_KEY, ZAI_API_KEY, KIMI_CODE_API_KEY, "
-    "MINIMAX_CODING_API_KEY or OLLAMA_API_KEY; or log in to the Kimi or Grok CLI"
+    "MINIMAX_CODING_API_KEY, OLLAMA_API_KEY, DEEPSEEK_API_KEY, FACTORY_API_KEY or SYNTHETIC_API_KEY; "
+    "or log in to the Kimi or Grok CLI"
 )
 KIND_HINTS = {
     "network": "check the network, a proxy, or the provider's base_url; it is retried every interval",

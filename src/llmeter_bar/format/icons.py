@@ -17,20 +17,20 @@ SETS: dict[str, dict[str, str]] = {
         "claude": "✻", "codex": "◎", "copilot": "◈", "gemini": "✦", "cursor": "▸",
         "anthropic-api": "✳", "openai-api": "○", "openrouter": "⇄", "azure-openai": "◇",
         "zai": "Ⓩ", "kimi": "☾", "minimax": "◭", "grok": "⊘", "ollama": "◉",
-        "deepseek": "≋", "factory": "⚙", "synthetic": "◬",
+        "deepseek": "≋", "factory": "⚙", "synthetic": "◬", "antigravity": "⇡",
     },
     "nerd": {
         "claude": "\U000f06a9", "codex": "\uf120", "copilot": "\uf4b8", "gemini": "\uf005",
         "cursor": "\uf245", "anthropic-api": "\uf155", "openai-api": "\uf0e7", "openrouter": "\uf0e8",
         "azure-openai": "\uf0c2", "zai": "\uf1d0", "kimi": "\uf186", "minimax": "\uf1b2", "grok": "\uf05e",
         "ollama": "\uf1b0",
-        "deepseek": "\uf21a", "factory": "\uf275", "synthetic": "\uf0c3",
+        "deepseek": "\uf21a", "factory": "\uf275", "synthetic": "\uf0c3", "antigravity": "\uf135",
     },
     "ascii": {
         "claude": "C", "codex": "X", "copilot": "GH", "gemini": "G", "cursor": "Cu",
         "anthropic-api": "A", "openai-api": "O", "openrouter": "OR", "azure-openai": "Az",
         "zai": "Z", "kimi": "K", "minimax": "MM", "grok": "Gk", "ollama": "Ol",
-        "deepseek": "DS", "factory": "F", "synthetic": "Sy",
+        "deepseek": "DS", "factory": "F", "synthetic": "Sy", "antigravity": "AG",
     },
     "none": {},
 }

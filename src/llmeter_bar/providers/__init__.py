@@ -49,6 +49,7 @@ REGISTRY: dict[str, Entry] = {
     "deepseek": Entry("llmeter_bar.providers.deepseek:DeepSeek", "DeepSeek", "api"),
     "factory": Entry("llmeter_bar.providers.factory:Factory", "Factory", "subscription"),
     "synthetic": Entry("llmeter_bar.providers.synthetic:Synthetic", "Synthetic", "subscription"),
+    "antigravity": Entry("llmeter_bar.providers.antigravity:Antigravity", "Antigravity", "subscription"),
 }
 
 
