@@ -83,7 +83,7 @@ def config_checks(holder: dict[str, Any]) -> list[Check]:
     for problem in config.problems:
         fatal = any(problem.endswith(error) for error in config.errors)
         checks.append(Check("config", "keys", "error", problem, hint[fatal]))
-    known = ", ".join(registry.REGISTRY)
+    known = ", ".join(registry.known())
     for item in config.providers or []:
         provider_id = item.partition(":")[0]
         if registry.entry_for(provider_id, config.provider_options(provider_id)) is None:

@@ -39,13 +39,13 @@ def stored_accounts(provider_id: str) -> list[str]:
 
 
 def detect(config: Config, watch: list[str] | None = None) -> list[str]:
-    """Registered providers whose credentials are present (no network), plus
+    """Registered providers (installed plugins included) whose credentials are present (no network), plus
     every account stored by ``login --account``. ``watch`` receives the login
     files of the providers not found (see fetch/logins.py)."""
     from llmeter_bar.fetch import logins
 
     found: list[str] = []
-    for provider_id in registry.REGISTRY:
+    for provider_id in registry.known():
         try:
             if config.provider_options(provider_id).get("source") == "share":
                 found.append(provider_id)  # shown from the broker, no credentials here (share/)

@@ -2,7 +2,12 @@
 
 Entries name the module lazily ("module:Class") so that rendering from the cache
 never imports a provider module or aiohttp. A provider outside this package can
-be added from config with ``[provider.ID] module = "package.module:Class"``.
+be added from config with ``[provider.ID] module = "package.module:Class"``, or
+published as its own package under the entry-point group ``llmeter_bar.providers``
+(``ID = "package.module:Class"``, see docs/providers/writing-a-provider.md).
+Entry points are read (about 15 ms: importlib.metadata scans every installed
+distribution) only for an id that is not built in, for detection and for the
+``providers`` listing, never to render a cached figure.
 Providers import models, errors, logs, paths and store/credstore.py; never
 render/, format/ or fetch/ (the fetch side calls them, not the reverse).
 """
@@ -53,6 +58,34 @@ REGISTRY: dict[str, Entry] = {
 }
 
 
+GROUP = "llmeter_bar.providers"
+_plugins: dict[str, Entry] | None = None
+
+
+def plugins() -> dict[str, Entry]:
+    """Installed third-party providers by id; a built-in id always wins over a plugin's."""
+    global _plugins
+    if _plugins is None:
+        from importlib.metadata import entry_points
+
+        found: dict[str, Entry] = {}
+        try:
+            points = list(entry_points(group=GROUP))
+        except Exception:  # a broken distribution must not take the built-in providers down
+            points = []
+        for point in points:
+            if point.name not in REGISTRY and point.name not in found and ":" in point.value:
+                # The display name comes from the class once loaded; the id until then.
+                found[point.name] = Entry(point.value, point.name, "subscription", on_demand_floor=0.0)
+        _plugins = found
+    return _plugins
+
+
+def known() -> dict[str, Entry]:
+    """Every provider that can be enabled: built in, then installed plugins."""
+    return {**REGISTRY, **plugins()}
+
+
 def entry_for(provider_id: str, options: dict[str, Any] | None = None) -> Entry | None:
     """The registry entry, or one built from a ``module`` key in the provider's config."""
     options = options or {}
@@ -64,7 +97,7 @@ def entry_for(provider_id: str, options: dict[str, Any] | None = None) -> Entry 
             kind=str(options.get("kind") or "subscription"),
             on_demand_floor=0.0,  # your own module: refresh_debounce alone decides
         )
-    return REGISTRY.get(provider_id)
+    return REGISTRY.get(provider_id) or plugins().get(provider_id)
 
 
 def display_name(provider_id: str, options: dict[str, Any] | None = None) -> str:

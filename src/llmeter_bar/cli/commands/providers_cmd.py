@@ -20,16 +20,20 @@ def providers() -> None:
         click.echo(f"config error: {problem}", err=True)
     enabled = set(config.providers or engine.detect(config))
     rows = []
-    for provider_id, entry in registry.REGISTRY.items():
+    for provider_id, entry in registry.known().items():
         ids = [provider_id] + [f"{provider_id}:{n}" for n in engine.stored_accounts(provider_id)]
         for settings in config.instances(ids) or [config.settings_for(provider_id)]:
+            name, kind = entry.name, entry.kind
             try:
-                found = registry.load(provider_id).credentials(settings)
+                provider = registry.load(provider_id)
+                if provider_id not in registry.REGISTRY:  # a plugin names itself
+                    name, kind = provider.name or name, provider.kind or kind
+                found = provider.credentials(settings)
                 where = f"{found.source}{f' ({found.detail})' if found.detail else ''}" if found else "not found"
             except Exception as exc:  # a broken credential file must not hide the others
                 where = f"unreadable: {exc}"
             mark = "*" if provider_id in enabled or settings.key in enabled else " "
-            rows.append((mark, settings.key, entry.name, entry.kind, where))
+            rows.append((mark, settings.key, name, kind, where))
     if not rows:
         click.echo("no providers are registered")
         return

@@ -16,7 +16,7 @@ def _known_ids(config: object) -> list[str]:
 
     custom = [pid for pid, options in getattr(config, "section")("provider").items()
               if isinstance(options, dict) and options.get("module")]
-    return sorted(set(registry.REGISTRY) | set(custom))
+    return sorted(set(registry.known()) | set(custom))
 
 
 def succeeded(outcome: str) -> bool:
