@@ -111,6 +111,16 @@ def test_opencode_login_is_found_and_left_untouched(isolated_home: Path) -> None
     assert found is not None and found.source == str(path) and found.usable
     assert provider.require_key(SETTINGS) == KEY
     assert (path.read_bytes(), os.stat(path).st_mtime_ns) == before
+    # A login typed into OpenCode later is noticed by the renders watching this file.
+    assert provider.credential_paths(SETTINGS) == [str(path)]
+
+
+def test_a_fifo_at_opencodes_path_is_refused_quickly(isolated_home: Path) -> None:
+    path = isolated_home / ".local" / "share" / "opencode" / "auth.json"
+    path.parent.mkdir(parents=True)
+    os.mkfifo(path)
+    found = provider.credentials(SETTINGS)
+    assert found is not None and not found.usable and found.source == str(path)
 
 
 def test_env_wins_and_nothing_is_not_configured(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:

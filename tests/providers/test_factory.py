@@ -76,6 +76,7 @@ def test_dotenv_key_is_found_read_only(isolated_home: Path, line: str) -> None:
     assert provider.credentials(SETTINGS).source == str(path)
     assert provider.require_key(SETTINGS) == KEY
     assert (path.read_bytes(), os.stat(path).st_mtime_ns) == before
+    assert provider.credential_paths(SETTINGS) == [str(path)]
 
 
 def test_a_fifo_as_dotenv_is_refused_without_waiting(isolated_home: Path) -> None:

@@ -62,6 +62,9 @@ class ApiKeyProvider(Provider):
         """Other programs' files this provider may take its key from."""
         return [opencode_auth_path()] if self.opencode_entry else []
 
+    def credential_paths(self, settings: ProviderSettings) -> list[str]:
+        return [str(p) for p in self.other_files()]
+
     def require_key(self, settings: ProviderSettings) -> str:
         return _money.require_secret(self._secret(settings), self.key_label, self.key_env, self.id)
 
