@@ -9,14 +9,16 @@ ratio of a bar rendering every 5 s with a provider interval of about 15 s).
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
 from share.conftest import make_machine, usage
 from support import broker as mq
 
-INTERVAL = 2.0
-RENDER = 0.7
+# Overridable for a longer run by hand: SHARE_LOAD_INTERVAL=15 SHARE_LOAD_RENDER=5 (a bar every 5 s).
+INTERVAL = float(os.environ.get("SHARE_LOAD_INTERVAL", "2.0"))
+RENDER = float(os.environ.get("SHARE_LOAD_RENDER", "0.7"))
 INTERVALS = 10
 
 
