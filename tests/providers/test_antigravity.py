@@ -39,6 +39,7 @@ def test_fixtures(name: str) -> None:
     assert {w.id: [round(w.used_percent, 4), w.resets_at.isoformat()] for w in result.windows} == expected["windows"]
     if "plan" in expected:
         assert result.plan == expected["plan"]
+    assert result.unknown_fields == []
 
 
 def test_lowest_fraction_of_a_pool_wins_and_a_lone_reset_means_exhausted() -> None:

@@ -39,6 +39,14 @@ def test_fixtures(name: str) -> None:
     result = provider.parse(fixture["payload"], SETTINGS, NOW)
     assert (result.credits.currency, result.credits.balance) == (expected["currency"], expected["balance"])
     assert result.kind == "api" and result.windows == [] and result.cost is None
+    assert result.unknown_fields == []  # every key of a published body is understood
+
+
+def test_a_new_field_is_reported_by_name() -> None:
+    payload = load_fixture("deepseek", "codexbar_usd_granted_and_topped_up")["payload"]
+    payload["balance_infos"][0]["frozen_balance"] = "1.00"
+    payload["tier"] = "pro"
+    assert provider.parse(payload, SETTINGS, NOW).unknown_fields == ["balance_infos[].frozen_balance", "tier"]
 
 
 def test_budget_gives_a_percent_and_currency_option_picks_the_row() -> None:

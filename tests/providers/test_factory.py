@@ -33,6 +33,9 @@ def test_billing_limits_fixtures(name: str) -> None:
     shown = {w.id: (w.used_percent, (w.resets_at - NOW).total_seconds()) for w in result.windows}
     assert shown == {k: tuple(v) for k, v in fixture["expected"]["windows"].items()}
     assert result.credits.balance == fixture["expected"]["extra_usage_usd"] and result.credits.currency == "USD"
+    assert result.unknown_fields == []
+    body = dict(fixture["payload"], limits={**fixture["payload"]["limits"], "premium": {}})
+    assert provider.parse({"limits": body}, SETTINGS, NOW).unknown_fields == ["limits.premium"]
 
 
 def test_legacy_billing_ignores_the_limits_and_reads_the_allowance() -> None:

@@ -35,7 +35,7 @@ def test_fixtures(name: str) -> None:
         assert "no quota" in info.value.message and "synthetic.new" in info.value.message
         return
     result = provider.parse(fixture["payload"], SETTINGS, NOW)
-    assert result.plan == expected.get("plan")
+    assert result.plan == expected.get("plan") and result.unknown_fields == []
     shown = {w.id: w for w in result.windows}
     assert sorted(shown) == sorted(expected["windows"])
     for wid, want in expected["windows"].items():

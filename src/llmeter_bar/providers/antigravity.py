@@ -26,6 +26,7 @@ from llmeter_bar import logs
 from llmeter_bar.errors import FetchError, NotConfigured
 from llmeter_bar.models import ProviderResult, Window, utcnow
 from llmeter_bar.providers import _money, antigravity_proc
+from llmeter_bar.providers._drift import unknown_keys
 from llmeter_bar.providers._parse import parse_time, to_float
 from llmeter_bar.providers.base import CredentialInfo, Provider, ProviderSettings
 
@@ -38,6 +39,10 @@ BODY = {"metadata": {"ideName": "antigravity", "extensionName": "antigravity", "
 NOT_RUNNING = "Antigravity is not running: open Antigravity (or start `agy`) and its quota shows here"
 AUTH_HINT = "the Antigravity language server refused its token; open Antigravity again (restarting it renews the token)"
 POOLS = {"gemini": ("gemini", "Gemini"), "3p": ("3p", "Claude/GPT")}
+# What is read of GetUserStatus; the rest of userStatus (email, credits inherited
+# from Windsurf, feature flags) is opaque on purpose.
+SHAPE = {"userStatus": {"*": None, "cascadeModelConfigData": {"*": None, "clientModelConfigs": {"[]": {
+    "*": None, "quotaInfo": {"remainingFraction": None, "resetTime": None}}}}}}
 SPANS = {"5h": ("5h", 5 * 3600), "weekly": ("7d", 7 * 86400)}
 
 
@@ -191,4 +196,5 @@ class Antigravity(Provider):
         if not windows:
             raise FetchError("unavailable", "Antigravity reports no model quota for this account (signed out, "
                                             "or a plan without quota); sign in inside Antigravity", label="none")
-        return self.result(settings, windows=windows, plan=plan, source="api", fetched_at=now)
+        return self.result(settings, windows=windows, plan=plan, source="api", fetched_at=now,
+                           unknown_fields=unknown_keys(payload.get("status"), SHAPE))

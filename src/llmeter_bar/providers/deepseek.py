@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from llmeter_bar.errors import FetchError
 from llmeter_bar.models import Credits, ProviderResult, Window, utcnow
 from llmeter_bar.providers import _money
+from llmeter_bar.providers._drift import unknown_keys
 from llmeter_bar.providers.base import ProviderSettings
 from llmeter_bar.providers.keyed import ApiKeyProvider
 
@@ -30,6 +31,8 @@ ENV = "DEEPSEEK_API_KEY"
 AUTH_HINT = "check DEEPSEEK_API_KEY or run `llmeter-bar login deepseek`"
 TOP_UP = "top up at https://platform.deepseek.com/top_up"
 PREFERRED = ("USD", "CNY")
+SHAPE = {"is_available": None, "balance_infos": {"[]": {
+    "currency": None, "total_balance": None, "granted_balance": None, "topped_up_balance": None}}}
 
 
 def money(amount: float, currency: str) -> str:
@@ -133,4 +136,5 @@ class DeepSeek(ApiKeyProvider):
             credits=Credits(balance=total, currency=currency, label="balance"),
             source="api",
             fetched_at=now,
+            unknown_fields=unknown_keys(payload, SHAPE),
         )

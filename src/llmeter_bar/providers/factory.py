@@ -25,6 +25,7 @@ from llmeter_bar import logs
 from llmeter_bar.errors import FetchError
 from llmeter_bar.models import Credits, ProviderResult, Window, utcnow
 from llmeter_bar.providers import _money, credfile
+from llmeter_bar.providers._drift import unknown_keys
 from llmeter_bar.providers._parse import parse_time
 from llmeter_bar.providers.base import ProviderSettings
 from llmeter_bar.providers.keyed import ApiKeyProvider
@@ -37,6 +38,11 @@ AUTH_HINT = "check FACTORY_API_KEY (or ~/.factory/.env) or run `llmeter-bar logi
 NO_PLAN = "Factory reports no usage limits for this account (no Droid plan?); see https://app.factory.ai/settings/billing"
 SPANS = (("fiveHour", "five_hour", "5h", 5 * 3600), ("weekly", "weekly", "7d", 7 * 86400),
          ("monthly", "monthly", "month", None))
+_SPAN = {"usedPercent": None, "windowEnd": None, "secondsRemaining": None}
+_POOL = {"fiveHour": _SPAN, "weekly": _SPAN, "monthly": _SPAN}
+SHAPE = {"usesTokenRateLimitsBilling": None, "extraUsageBalanceCents": None, "overagePreference": None,
+         "extraUsageAllowed": None, "tokenRateLimitsRolloutEligible": None,
+         "limits": {"standard": _POOL, "core": _POOL}}
 _DOTENV = re.compile(r"^\s*(?:export\s+)?FACTORY_API_KEY\s*=\s*(.*?)\s*$")
 
 
@@ -172,5 +178,6 @@ class Factory(ApiKeyProvider):
             credits = Credits(balance=cents / 100.0, currency="USD", label="extra usage")
         if not windows:
             raise FetchError("unavailable", NO_PLAN, label="none")
-        return self.result(settings, windows=windows, credits=credits, source="api", fetched_at=now)
+        return self.result(settings, windows=windows, credits=credits, source="api", fetched_at=now,
+                           unknown_fields=unknown_keys(body, SHAPE))
 

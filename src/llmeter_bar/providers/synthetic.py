@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from llmeter_bar.errors import FetchError
 from llmeter_bar.models import ProviderResult, Window, utcnow
 from llmeter_bar.providers import _money
+from llmeter_bar.providers._drift import unknown_keys
 from llmeter_bar.providers._parse import parse_time
 from llmeter_bar.providers.base import ProviderSettings
 from llmeter_bar.providers.keyed import ApiKeyProvider
@@ -33,6 +34,13 @@ if TYPE_CHECKING:
 
 ENV = "SYNTHETIC_API_KEY"
 AUTH_HINT = "check SYNTHETIC_API_KEY or run `llmeter-bar login synthetic`"
+_COUNTED = {"limit": None, "requests": None, "renewsAt": None, "renews_at": None, "remaining": None}
+SHAPE = {"plan": None, "subscription": _COUNTED, "search": {"hourly": _COUNTED}, "freeToolCalls": _COUNTED,
+         "toolCallDiscounts": _COUNTED,
+         "rollingFiveHourLimit": {"remaining": None, "max": None, "limited": None, "nextTickAt": None,
+                                  "tickPercent": None},
+         "weeklyTokenLimit": {"percentRemaining": None, "maxCredits": None, "remainingCredits": None,
+                              "nextRegenCredits": None, "nextRegenAt": None}}
 KNOWN = ("rollingFiveHourLimit", "weeklyTokenLimit", "subscription", "search", "freeToolCalls", "toolCallDiscounts")
 
 
@@ -143,4 +151,5 @@ class Synthetic(ApiKeyProvider):
             raise FetchError("unavailable", "Synthetic reports no quota for this key (no active subscription?); "
                                             "subscribe at https://synthetic.new", label="none")
         plan = data.get("plan") if isinstance(data.get("plan"), str) and data["plan"].strip() else None
-        return self.result(settings, windows=found, plan=plan, source="api", fetched_at=now)
+        return self.result(settings, windows=found, plan=plan, source="api", fetched_at=now,
+                           unknown_fields=unknown_keys(data, SHAPE))
