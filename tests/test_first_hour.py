@@ -189,3 +189,36 @@ def engine_recheck() -> float:
     from llmeter_bar.fetch import engine
 
     return engine.LOGIN_RECHECK
+
+
+def test_openrouter_keeps_its_share_of_the_budget_next_to_the_spend(fake_server, write_config):
+    """A monthly key limit: ``$45.46 9% 27d``, the countdown last, not between the two figures."""
+    from support.fixtures import load_fixture
+
+    fixture = load_fixture("openrouter", "codexbar_server_remaining_monthly_golden")
+    fake_server.reply("/key", fixture["payload"])
+    fake_server.reply("/credits", {"data": {"total_credits": 50, "total_usage": 5}})
+    write_config(f'[general]\nproviders = ["openrouter"]\n[provider.openrouter]\nbase_url = "{fake_server.url}"\nbudget = 500\n')
+    line = cli.run("--wait", OPENROUTER_API_KEY="sk-or-v1-test").stdout.strip()
+    import re
+
+    assert re.fullmatch(r"OpenRouter \$45\.46 9% \d+d(\d+h)?", line), line
+
+
+def test_login_help_lists_every_id_whole():
+    from llmeter_bar.cli.commands.auth import LOGIN_IDS
+
+    for command in ("login", "logout"):
+        text = cli.run(command, "--help", COLUMNS="80").stdout
+        assert f"Usage: llmeter-bar {command} [OPTIONS] PROVIDER\n" in text
+        assert [line.strip() for line in text.split("PROVIDER is one of:\n")[1].splitlines()] == list(LOGIN_IDS)
+
+
+def test_config_init_makes_a_private_directory_doctor_is_happy_with(tmp_path):
+    import stat
+
+    folder = tmp_path / "config"
+    assert cli.run("config", "init").returncode == 0
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    doctor = json.loads(cli.run("doctor", "--format", "json").stdout)
+    assert not [c for c in doctor["checks"] if c["status"] != "ok" and str(folder) in c["message"]]

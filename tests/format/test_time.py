@@ -38,12 +38,19 @@ def test_clock_24h_and_12h() -> None:
     when = NOW + timedelta(hours=2, minutes=5)
     assert clock(when, NOW, tz=timezone.utc) == "14:05"
     assert clock(when, NOW, tz=timezone.utc, hour12=True) == "2:05pm"
-    assert clock(NOW.replace(hour=0, minute=7) + timedelta(days=1), NOW, tz=timezone.utc, hour12=True) == "12:07am"
+    # Tomorrow shortly after midnight: a bare "12:07am" would read as earlier today.
+    assert clock(NOW.replace(hour=0, minute=7) + timedelta(days=1), NOW, tz=timezone.utc, hour12=True) == "Thu 12:07am"
+
+
+def test_a_time_tomorrow_never_reads_as_past() -> None:
+    evening = NOW.replace(hour=19, minute=1)
+    assert clock(evening + timedelta(hours=23, minutes=54), evening, tz=timezone.utc) == "Thu 18:55"
+    assert clock(evening + timedelta(minutes=30), evening, tz=timezone.utc) == "19:31"
 
 
 def test_clock_weekday_beyond_a_day() -> None:
     assert clock(NOW + timedelta(days=3, hours=4), NOW, tz=timezone.utc) == "Sat 16:00"
-    assert clock(NOW + timedelta(hours=23), NOW, tz=timezone.utc) == "11:00"
+    assert clock(NOW + timedelta(hours=23), NOW, tz=timezone.utc) == "Thu 11:00"  # tomorrow, not a past 11:00
     assert clock(NOW + timedelta(hours=1), NOW, tz=timezone.utc, weekday=True) == "Wed 13:00"
 
 

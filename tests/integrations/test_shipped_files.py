@@ -102,3 +102,12 @@ def test_no_document_suggests_installing_an_unpublished_package() -> None:
     offenders = [str(p.relative_to(root)) for p in texts if p.is_file() and p.suffix != ".png"
                  and re.search(r"(pipx|pip) install llmeter-bar\b", p.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+def test_kept_artifacts_go_to_a_directory_of_the_run_not_a_fixed_path(tmp_path):
+    probe = "import sys; sys.path.insert(0, sys.argv[1]); from support import hosts; print(hosts.ARTIFACTS)"
+    env = {k: v for k, v in os.environ.items() if k != "LLMETER_BAR_ARTIFACTS"}
+    env["TMPDIR"] = str(tmp_path)
+    seen = [subprocess.run([sys.executable, "-c", probe, str(REPO.parent / "tests")], capture_output=True,
+                           text=True, env=env, timeout=30).stdout.strip() for _ in range(2)]
+    assert seen[0] != seen[1] and all(Path(s).parent == tmp_path for s in seen), seen

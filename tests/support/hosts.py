@@ -24,7 +24,23 @@ from llmeter_bar import integrations
 from support import cli
 from support.server import FakeServer
 
-ARTIFACTS = Path(os.environ.get("LLMETER_BAR_ARTIFACTS") or Path(tempfile.gettempdir()) / "llmeter-bar-artifacts")
+_artifacts: Path | None = None
+
+
+def artifacts() -> Path:
+    """Where screenshots and logs are kept past a test: $LLMETER_BAR_ARTIFACTS, else a
+    directory of this run's own under $TMPDIR (never a fixed path two runs share),
+    made when first asked for."""
+    global _artifacts
+    if _artifacts is None:
+        _artifacts = Path(os.environ.get("LLMETER_BAR_ARTIFACTS") or tempfile.mkdtemp(prefix="llmeter-bar-artifacts-"))
+    return _artifacts
+
+
+def __getattr__(name: str) -> Path:  # hosts.ARTIFACTS, as the tests' messages name it
+    if name == "ARTIFACTS":
+        return artifacts()
+    raise AttributeError(name)
 kept: list[Path] = []  # listed at the end of the run by tests/conftest.py
 
 
@@ -61,8 +77,9 @@ def shipped(host: str, name: str | None = None, cmd: str | None = None) -> str:
 
 def keep(path: Path, name: str) -> Path:
     """Copy a screenshot or log where it survives the run; the path is printed at the end."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    target = ARTIFACTS / name
+    folder = artifacts()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / name
     shutil.copyfile(path, target)
     if target not in kept:
         kept.append(target)

@@ -39,7 +39,7 @@ KEYS: dict[str, tuple[tuple[type, ...], tuple[str, ...] | None]] = {
     "urgent": ((bool,), None),
 }
 DEFAULTS: dict[str, Any] = {
-    "format": "[{tag} ]{stale}{value}[ {reset}][ {budget_used}]",
+    "format": "[{tag} ]{stale}{value}[ {budget_used}][ {reset}]",
     "format_error": "[{tag} ]!{error}",
     "format_loading": "[{tag} ]…",
     "format_unconfigured": "[{tag} ]setup",
@@ -57,7 +57,7 @@ DEFAULTS: dict[str, Any] = {
 }
 HOST_DEFAULTS: dict[str, dict[str, Any]] = {
     "plain": {
-        "format": "{name} {stale}{value}[ {reset}][ {budget_used}]",
+        "format": "{name} {stale}{value}[ {budget_used}][ {reset}]",
         "format_error": "{name} !{error}",
         "format_loading": "{name} …",
         "format_unconfigured": "{name} setup",

@@ -59,7 +59,8 @@ def clock(
     hour12: bool = False,
     weekday: bool | None = None,
 ) -> str:
-    """``14:05`` (or ``2:05pm``), prefixed by the weekday when more than a day away.
+    """``14:05`` (or ``2:05pm``), prefixed by the weekday when it is not today: at
+    19:01, tomorrow's 18:55 reads ``Sun 18:55``, never as a time already past.
 
     ``weekday`` forces the prefix on or off; ``tz`` None means the local zone.
     """
@@ -70,7 +71,11 @@ def clock(
     except (OverflowError, OSError, ValueError):
         return ""  # a date the platform cannot put in this zone is no time to show
     if weekday is None:
-        weekday = (when - now).total_seconds() >= DAY
+        try:
+            other_day = local.date() != now.astimezone(tz).date()
+        except (OverflowError, OSError, ValueError):
+            other_day = False
+        weekday = (when - now).total_seconds() >= DAY or other_day
     if hour12:
         hour = local.hour % 12 or 12
         text = f"{hour}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"

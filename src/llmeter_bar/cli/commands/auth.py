@@ -118,8 +118,13 @@ def _login_copilot(account: str | None, github_url: str) -> None:
     credstore.put("copilot", account, {"token": token})
 
 
-@click.command()
-@click.argument("provider", type=click.Choice(LOGIN_IDS))
+# The ids listed whole, one per line: click wraps a choice list in the usage
+# line at hyphens ("openai-" / "api").
+_IDS_EPILOG = "\b\nPROVIDER is one of:\n" + "\n".join(f"  {i}" for i in LOGIN_IDS)
+
+
+@click.command(epilog=_IDS_EPILOG)
+@click.argument("provider", type=click.Choice(LOGIN_IDS), metavar="PROVIDER")
 @click.option("--account", metavar="NAME", help="Store under this account name (several logins side by side).")
 @click.option("--key-stdin", is_flag=True, help="Read the key or cookie from stdin instead of prompting.")
 @click.option("--resource", metavar="NAME", help="Azure OpenAI resource name (default: $AZURE_OPENAI_RESOURCE).")
@@ -188,8 +193,8 @@ def _login_share(key_stdin: bool) -> None:
     credstore.put("share", None, {"password": password, "key": key})
 
 
-@click.command()
-@click.argument("provider", type=click.Choice(LOGIN_IDS))
+@click.command(epilog=_IDS_EPILOG)
+@click.argument("provider", type=click.Choice(LOGIN_IDS), metavar="PROVIDER")
 @click.option("--account", metavar="NAME", help="The account to forget (default: the unnamed one).")
 def logout(provider: str, account: str | None) -> None:
     """Forget the stored credential of PROVIDER (environment variables are not touched)."""

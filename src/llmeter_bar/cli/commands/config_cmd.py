@@ -65,6 +65,6 @@ def config_init(force: bool) -> None:
     target = paths.config_file()
     if target.exists() and not force:
         raise click.ClickException(f"{target} exists; use --force to overwrite it")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # it may hold API keys
     target.write_text(default_text(), encoding="utf-8")
     click.echo(f"wrote {target}")
