@@ -80,3 +80,22 @@ def test_a_cache_hit_reads_sqlite_directly_without_diskcache_platformdirs_or_typ
     extra = set(probe.stderr.split("\n")) - baseline
     assert extra <= HIT_ALLOWED, " ".join(sorted(extra - HIT_ALLOWED))
     assert "llmeter_bar.store.fastpath" in extra  # the probe went through the cached line
+
+
+def test_sharing_configured_keeps_mqtt_off_every_render(fake_server, write_config):
+    """With [share] set, a render (fresh or due) still imports neither aiomqtt nor paho:
+    only the detached refresher, watchers and commands talk to the broker."""
+    from support.broker import free_port
+
+    fake_server.reply("/usage/fake", {"used": 9})
+    share = f'[share]\nbroker = "mqtt://127.0.0.1:{free_port()}"\nkey = "k-123456789"\n'
+    write_config(cli.fake_config(fake_server.url, interval=1, extra=share))
+    assert "fake: ok" in cli.run("refresh").stdout  # the broker is down: fetched locally
+    for args in (("--format", "json"), ("--format", "tmux")):
+        modules = _imported(*args)
+        assert not [m for m in modules if m.split(".")[0] in ("aiomqtt", "paho", "asyncio")], args
+        assert not [m for m in modules if m.startswith("llmeter_bar.share")], args
+    time.sleep(1.2)  # due now: this render starts the refresher, which alone meets the broker
+    modules = _imported("--format", "json")
+    assert not [m for m in modules if m.split(".")[0] in ("aiomqtt", "paho") or m.startswith("llmeter_bar.share")]
+    cli.wait_until(lambda: fake_server.hits["/usage/fake"] >= 2, timeout=15)  # and fetches, broker or not
