@@ -122,13 +122,13 @@ def test_cache_dir_deleted_under_a_running_watcher(world):
 
 def _full_tmpfs(target: Path) -> bool:
     target.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(target)],
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", str(target)],
                           capture_output=True)
     return done.returncode == 0
 
 
 def test_full_filesystem(world):
-    """Cache and log on a full filesystem: a real 1 MB tmpfs filled up when mount works
+    """Cache and log on a full filesystem: a real 8 MB tmpfs filled up when mount works
     (root in CI), else RLIMIT_FSIZE at the current sizes, which makes every growing write
     fail with EFBIG the way ENOSPC does (SIGXFSZ ignored so the write returns the error)."""
     env, root, started = world
@@ -169,8 +169,9 @@ def test_full_filesystem(world):
                                 text=True, preexec_fn=preexec, timeout=30)
         assert waited.returncode == 0 and waited.stderr == ""
         shown = e2e.strict_json(waited.stdout)["providers"]
-        if texts["plain"] == "llmeter !cfg":  # SQLite could not even open the cache for writing
-            assert "cache directory unusable" in shown[0]["error"]["message"]
+        if texts["plain"] == "llmeter !busy":  # SQLite could not even open the cache for writing
+            assert "cache busy or disk full" in shown[0]["error"]["message"]
+            assert not list((disk / "cache").glob("*corrupt*")), "a full disk is no corruption"
         else:  # the figures already there are still shown
             assert "37%" in texts["plain"] and all(p["windows"] or p["cost"] for p in shown)
     finally:

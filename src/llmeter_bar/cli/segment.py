@@ -101,6 +101,9 @@ def gather(
 
         return demo_results(opts.providers)
     if store is None:
+        if _store_problem:  # locked elsewhere or a full disk: nothing renamed, the figures come back
+            return [state.config_error(f"cache busy or disk full, nothing shown until it clears: {_store_problem[-1]}",
+                                       label="busy", kind="unavailable")]
         return [state.config_error("cache directory unusable; set LLMETER_BAR_CACHE_DIR to a writable one")]
     from llmeter_bar.fetch import record_hooks
 
@@ -134,7 +137,12 @@ def _open_store() -> Store | None:
         return Store()
     except CacheUnavailable as exc:
         logs.warning("%s", exc)
+        if exc.transient:
+            _store_problem.append(str(exc))
         return None
+
+
+_store_problem: list[str] = []  # why the last open failed, when the database is healthy
 
 
 def render_once(

@@ -1,5 +1,5 @@
 """What is kept on disk and how a record becomes a view: the diskcache store
-(cache.py), the output-line cache read by the hot path with sqlite3 alone
+(cache.py) and what it does with a malformed database (repair.py), the output-line cache read by the hot path with sqlite3 alone
 (fastpath.py), history points (history.py), stored logins (credstore.py), and the
 rules that turn a stored record into what a bar shows (state.py).
 

@@ -25,40 +25,84 @@ RECORD = "state:"
 LOCK = "lock:"
 
 
+# How long any statement waits for another process's lock, opening included: a
+# bar must never wait on a busy writer for long (diskcache's own open retries a
+# locked statement for 60 s, which once held a render for 99.6 s).
+BUSY_TIMEOUT = 0.5
+
+
 class CacheUnavailable(Exception):
-    """The cache directory cannot be opened or written."""
+    """The cache directory cannot be opened or written. ``transient``: the database
+    is healthy but busy (locked by another process) or the disk is full; it is left
+    exactly as it is."""
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+class _Cache(diskcache.Cache):
+    @property
+    def _sql_retry(self) -> Any:
+        """diskcache retries a locked statement while opening for 60 s; here for
+        BUSY_TIMEOUT, then the lock is reported like any other."""
+        import sqlite3
+
+        sql = self._sql
+
+        def execute(statement: str, *args: Any, **kwargs: Any) -> Any:
+            started = time.monotonic()
+            while True:
+                try:
+                    return sql(statement, *args, **kwargs)
+                except sqlite3.OperationalError as exc:
+                    if str(exc) != "database is locked" or time.monotonic() - started > BUSY_TIMEOUT:
+                        raise
+                    time.sleep(0.01)
+
+        return execute
 
 
 class Store:
     def __init__(self, directory: Path | None = None) -> None:
+        from llmeter_bar.store import repair
+
         self.directory = directory or paths.cache_dir()
         try:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             self.cache = self._open()
         except Exception as exc:  # sqlite3 and OS errors of every flavour
-            if not self._set_aside_corrupt_db(exc):
-                raise CacheUnavailable(f"cache at {self.directory} unusable: {exc}") from None
+            db = self.directory / diskcache.core.DBNAME
+            if not (repair.says_malformed(exc) and repair.confirmed_malformed(db)):
+                raise CacheUnavailable(f"cache at {self.directory} unusable: {exc}",
+                                       transient=_transient(exc)) from None
+            from llmeter_bar import logs
+
+            logs.warning("cache database %s is malformed (%s): set aside as %s", db, exc, repair.set_aside(db))
             try:
                 self.cache = self._open()
             except Exception as again:
-                raise CacheUnavailable(f"cache at {self.directory} unusable: {again}") from None
+                raise CacheUnavailable(f"cache at {self.directory} unusable: {again}",
+                                       transient=_transient(again)) from None
 
     def _open(self) -> diskcache.Cache:
-        # A short SQLite timeout: a bar must never wait on a busy writer for long.
-        return diskcache.Cache(str(self.directory), timeout=2, eviction_policy="none")
-
-    def _set_aside_corrupt_db(self, exc: Exception) -> bool:
-        """A cache database that is not SQLite is only our cache: move it aside and start anew."""
-        import sqlite3
-
         db = self.directory / diskcache.core.DBNAME
-        if not isinstance(exc, sqlite3.DatabaseError) or not db.is_file():
-            return False
-        try:
-            db.rename(db.with_name(f"{db.name}.corrupt-{int(time.time())}"))
-        except OSError:
-            return False
-        return True
+        if db.exists():
+            # diskcache's open also loops 60 s on a locked PRAGMA (Cache.reset): a
+            # read of our own, bounded by the busy timeout, finds the lock first.
+            # Read-only: a read-write open of a file that is no database deletes
+            # its -wal and -shm, which are kept with it when it is set aside.
+            import sqlite3
+
+            from urllib.parse import quote
+
+            probe = sqlite3.connect(f"file:{quote(str(db))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT,
+                                    isolation_level=None)
+            try:
+                probe.execute("PRAGMA schema_version").fetchall()
+            finally:
+                probe.close()
+        return _Cache(str(self.directory), timeout=BUSY_TIMEOUT, eviction_policy="none")
 
     def close(self) -> None:
         self.cache.close()
@@ -122,9 +166,16 @@ class Store:
         return token if added else None
 
     def unlock(self, key: str, token: str) -> None:
-        with self.cache.transact():
-            if self.cache.get(LOCK + key) == token:
-                self.cache.delete(LOCK + key)
+        """Release our lock; on a full disk or a busy database it is left to expire
+        (its ttl is short), which must not cost the render its output."""
+        import sqlite3
+
+        try:
+            with self.cache.transact():
+                if self.cache.get(LOCK + key) == token:
+                    self.cache.delete(LOCK + key)
+        except (sqlite3.OperationalError, diskcache.Timeout):
+            pass
 
     def lock_left(self, key: str) -> float:
         """Seconds until the fetch lock of one instance expires; 0 when nobody holds it."""
@@ -141,3 +192,10 @@ class Store:
             return self.cache.get(LOCK + key) is not None
         except Exception:
             return False
+
+
+def _transient(exc: BaseException) -> bool:
+    """A lock, a full disk or an I/O error: the database itself is fine."""
+    import sqlite3
+
+    return isinstance(exc, sqlite3.OperationalError)

@@ -69,7 +69,8 @@ def lookup(argv: list[str]) -> int | None:
             return None  # connecting would create it
         import sqlite3
 
-        db = sqlite3.connect(database, timeout=2, isolation_level=None)
+        # A short wait: under a lock held elsewhere the slow path shows a marker at once.
+        db = sqlite3.connect(database, timeout=0.25, isolation_level=None)
         try:
             now = time.time()
             row = db.execute(_SELECT, (GENERATION, now)).fetchone()

@@ -135,13 +135,13 @@ def view(settings: ProviderSettings, record: dict[str, Any] | None, now: datetim
     return result
 
 
-def config_error(message: str, *, status: str = "error", label: str = "cfg") -> ProviderResult:
+def config_error(message: str, *, status: str = "error", label: str = "cfg", kind: str = "config") -> ProviderResult:
     """The single segment shown when the config itself cannot be used, or when
     there is nothing to show yet (status unconfigured, label "setup")."""
     return ProviderResult(
         id="llmeter",
         name="llmeter",
         status=status,
-        error=ErrorInfo(kind="config", label=label, message=message),
+        error=ErrorInfo(kind=kind, label=label, message=message),
         fetched_at=datetime.now(timezone.utc),
     )
