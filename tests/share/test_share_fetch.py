@@ -101,6 +101,34 @@ def test_claims_keep_simultaneous_machines_to_one_request(tmp_path, broker, fake
     for thread in threads:
         thread.join()
     assert fake_server.hits["/usage/vendor"] == 1, results
-    assert sum("shared by" in line for line in results.values()) == 2, results
+    # The two others took the winner's record, or (on a very slow machine) gave up
+    # waiting for it without fetching; then their next refresh takes it.
+    assert sum("shared by" in line or "is fetching it" in line for line in results.values()) == 2, results
     for machine in machines:
+        if "is fetching it" in results[machine.name]:
+            assert "shared by" in machine.run("refresh").stdout
         assert machine.json()["windows"][0]["used_percent"] == 33
+    assert fake_server.hits["/usage/vendor"] == 1
+
+
+def test_a_live_claim_holds_a_fetch_and_an_expired_one_does_not(tmp_path, broker, fake_server):
+    """Another machine's claim: wait for its record (fetch nothing); once the claim
+    has expired (its holder died), fetch."""
+    from llmeter_bar.share import wire
+
+    usage(fake_server, 3)
+    laptop = make_machine(tmp_path, "laptop", broker, fake_server.url)
+    laptop.run("refresh")
+    (topic,) = records(mq.retained(broker))
+    desktop = make_machine(tmp_path, "desktop", broker, fake_server.url)
+    mq.put(broker, topic + "/claim", wire.claim("ghost", "nonce-1", time.time() + 2.5))
+    mq.put(broker, topic, b"")  # no record to take meanwhile
+    started = time.monotonic()
+    out = desktop.run("refresh")
+    assert "skipped: ghost is fetching it" in out.stdout, out
+    assert 1.5 < time.monotonic() - started < 6
+    assert fake_server.hits["/usage/vendor"] == 1
+    time.sleep(max(0.0, started + 2.7 - time.monotonic()))
+    assert "vendor: ok" in desktop.run("refresh").stdout  # the claim expired: fetch
+    assert fake_server.hits["/usage/vendor"] == 2
+    assert mq.retained(broker).get(topic + "/claim") is None  # and its own claim is cleared
