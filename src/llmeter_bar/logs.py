@@ -19,10 +19,44 @@ _debug = False
 _logger: logging.Logger | None = None
 
 
+MIN_SECRET = 8
+
+
 def register_secret(value: str | None) -> None:
-    """Remember a secret so that it is redacted from every later log line."""
-    if value and len(value) >= 8:
-        _secrets.add(value)
+    """Remember a secret, in every form an upstream may echo it, so that it is
+    redacted from every later message, log line and cache record: the value, its
+    URL-decoded and URL-encoded forms, each ``name=value`` cookie's bare value, the
+    parts of a ``user::token`` session, and every JWT inside any of these."""
+    if not value or not isinstance(value, str):
+        return
+    for form in secret_forms(value):
+        if len(form) >= MIN_SECRET:
+            _secrets.add(form)
+
+
+def secret_forms(value: str) -> set[str]:
+    import re
+    from urllib.parse import quote, quote_plus, unquote, unquote_plus
+
+    found: set[str] = set()
+    pending = [value.strip()]
+    while pending:
+        text = pending.pop()
+        if not text or text in found or len(found) > 32:
+            continue
+        found.add(text)
+        pending += [unquote(text), unquote_plus(text)]
+        # A cookie header or pair: each value alone ("Name=value; Other=value").
+        for part in re.split(r";\s*", text):
+            name, eq, rest = part.partition("=")
+            if eq and re.fullmatch(r"[A-Za-z0-9_.-]+", name.strip()):
+                pending.append(rest.strip().strip('"'))
+        # Cursor's "user_id::jwt" (URL-encoded as %3A%3A), every JWT inside, its signature.
+        pending += [piece for piece in text.split("::") if piece != text]
+        for jwt in re.findall(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*", text):
+            pending += [jwt, jwt.rsplit(".", 1)[1]]
+    # Encoded once, from every decoded form: what a server echoing a query string shows.
+    return found | {enc(form) for form in found for enc in (lambda f: quote(f, safe=""), quote, quote_plus)}
 
 
 def redact(text: str) -> str:

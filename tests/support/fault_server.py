@@ -47,6 +47,38 @@ ADDRESS_FAULTS = ("refused", "redirect_loop", "tls_plain_listener", "tls_self_si
 FAULTS = (*STATUS_FAULTS, *SHAPE_FAULTS, *BODY_FAULTS, *STALL_FAULTS, *ADDRESS_FAULTS)
 
 
+_CREDENTIAL_HEADERS = ("authorization", "cookie", "x-api-key", "api-key", "x-goog-api-key", "x-auth-token")
+ECHO_FORMS = 5
+
+
+def echo_form(headers: Any, form: int) -> str:
+    """What a careless upstream echoes of the credentials it was sent: form 0 the
+    header values, 1 each cookie or bearer value alone, 2 those URL-decoded, 3 those
+    URL-encoded, 4 every JWT inside them. The secret comes first, before any cut."""
+    import re
+    from urllib.parse import quote, unquote
+
+    values = [v for k, v in headers.items() if k.lower() in _CREDENTIAL_HEADERS]
+    if form == 0:
+        return " ".join(values)
+    bare = []
+    for value in values:
+        if value.lower().startswith("bearer "):
+            bare.append(value[7:])
+        for part in value.split(";"):
+            _, eq, rest = part.strip().partition("=")
+            if eq:
+                bare.append(rest)
+        bare.append(value)
+    if form == 1:
+        return " ".join(bare)
+    if form == 2:
+        return " ".join(unquote(v) for v in bare)
+    if form == 3:
+        return " ".join(quote(v, safe="") for v in bare)
+    return " ".join(j for v in bare for j in re.findall(r"eyJ[\w-]+\.[\w-]+\.[\w-]*", unquote(v)))
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -158,6 +190,8 @@ class FaultServer:
             status, body, headers = STATUS_FAULTS[mode]
             return web.Response(status=status, text=body, headers=headers,
                                 content_type=None if "Content-Type" in headers else "application/json")
+        if mode.startswith("echoform"):  # echoes each credential header in one derived form
+            return web.Response(status=400, text=json.dumps({"error": echo_form(request.headers, int(mode[8:]))}))
         if mode == "hostile_error":  # an error page whose body ends up in the message
             return web.Response(status=502, text=payloads.HOSTILE, content_type="text/html")
         if mode == "echo":  # a hostile upstream that echoes the credentials it was sent

@@ -54,7 +54,10 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
 
 
 def _status_error(status: int, body: str, headers: Any, auth_hint: str, forbidden_hint: str = "") -> FetchError:
-    detail = excerpt(body)
+    from llmeter_bar.logs import redact
+
+    # Redacted before it is cut: a secret cut in half would no longer match.
+    detail = excerpt(redact(body))
     if status == 403 and forbidden_hint:
         # A 403 to a key that was accepted before is an account problem, not a typo.
         return FetchError("auth", f"HTTP 403: not authorised; {forbidden_hint}")
