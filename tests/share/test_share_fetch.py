@@ -132,3 +132,14 @@ def test_a_live_claim_holds_a_fetch_and_an_expired_one_does_not(tmp_path, broker
     assert "vendor: ok" in desktop.run("refresh").stdout  # the claim expired: fetch
     assert fake_server.hits["/usage/vendor"] == 2
     assert mq.retained(broker).get(topic + "/claim") is None  # and its own claim is cleared
+
+
+def test_use_remote_off_always_fetches_but_still_publishes(tmp_path, broker, fake_server):
+    usage(fake_server, 4)
+    laptop = make_machine(tmp_path, "laptop", broker, fake_server.url)
+    loner = make_machine(tmp_path, "loner", broker, fake_server.url, extra_share="use_remote = false")
+    laptop.run("refresh")
+    out = loner.run("refresh")
+    assert "vendor: ok" in out.stdout and "shared" not in out.stdout, out
+    assert fake_server.hits["/usage/vendor"] == 2
+    assert records(mq.retained(broker)).popitem()[1]["machine"] == "loner"

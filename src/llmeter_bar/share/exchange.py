@@ -162,7 +162,7 @@ async def run(share: Share, store: Store, jobs: list[Job]) -> Outcome:
             if got[0] != sync_topic:
                 route(*got)
             for job in claims:
-                if job.claim is not None and job.claim.nonce != job.nonce and not job.waiting_until:
+                if job.take and job.claim is not None and job.claim.nonce != job.nonce and not job.waiting_until:
                     # Someone else's claim came first: wait for their record instead.
                     job.waiting_until = time.monotonic() + min(job.claim.until - time.time(), WAIT_CAP)
                     logs.debug("%s: %s fetches it; waiting", job.key, job.claim.machine)
@@ -207,7 +207,7 @@ def decide(share: Share, store: Store, job: Job, now: float, outcome: Outcome) -
             job.outcome = adopt.record(store, job.settings, remote, job.interval, now)
             outcome.taken[job.key] = job.outcome
             return
-    if job.claim is not None:
+    if job.claim is not None and job.take:
         job.waiting_until = time.monotonic() + min(job.claim.until - now, WAIT_CAP)
         return
     if share.publish:
