@@ -13,6 +13,8 @@ CLICK = {"name": "llmeter", "instance": "", "button": 1, "modifiers": [], "x": 1
          "relative_x": 12, "relative_y": 10, "output_x": 1800, "output_y": 10, "width": 90, "height": 20}
 
 
+OK_40 = "<span foreground='#98c379'>• 40%</span>"
+
 def _filled(fake_server, write_config, used: float = 40) -> None:
     fake_server.reply("/usage/fake", {"used": used})
     write_config(cli.fake_config(fake_server.url))
@@ -38,14 +40,15 @@ def test_header_and_infinite_array_framing(fake_server, write_config):
         assert header == {"version": 1, "click_events": True}
         assert w.next_line() == "["
         first = _status_line(w.next_line(), first=True)
-        assert first[0]["full_text"] == "• 40%" and first[0]["color"] == "#98c379"
+        # Pango: each provider in its level's colour, the block's own colour left to the bar.
+        assert first[0]["full_text"] == OK_40 and first[0]["markup"] == "pango" and "color" not in first[0]
         fake_server.reply("/usage/fake", {"used": 93})
         assert "fake: ok" in cli.run("refresh").stdout
         second = _status_line(w.next_line(timeout=5), first=False)
-        assert second[0]["full_text"] == "• 93%" and second[0]["color"] != "#98c379"
+        assert second[0]["full_text"] == "<span foreground='#e06c75'>• 93%</span>"
         # Everything after the header is a prefix of one valid JSON array.
         stream = json.loads("\n".join(w.seen[1:]) + "]")
-        assert [line[0]["full_text"] for line in stream] == ["• 40%", "• 93%"]
+        assert [line[0]["full_text"] for line in stream] == [OK_40, "<span foreground='#e06c75'>• 93%</span>"]
 
 
 def test_a_click_fetches_once_and_shows_the_result(fake_server, write_config):
@@ -56,7 +59,7 @@ def test_a_click_fetches_once_and_shows_the_result(fake_server, write_config):
         fake_server.reply("/usage/fake", {"used": 71})
         w.send("[\n" + json.dumps(CLICK) + "\n")
         line = w.until(lambda text: "71%" in text, timeout=8)
-        assert _status_line(line, first=False)[0]["full_text"] == "• 71%"
+        assert _status_line(line, first=False)[0]["full_text"] == "<span foreground='#e5c07b'>• 71%</span>"
         assert w.quiet_for(2.5) == []
     assert fake_server.hits["/usage/fake"] == 2
 
@@ -136,7 +139,7 @@ def test_one_shot_i3bar_is_unchanged(fake_server, write_config):
     _filled(fake_server, write_config)
     run = cli.run("--format", "i3bar")
     assert run.stdout.count("\n") == 1
-    assert json.loads(run.stdout)["full_text"] == "• 40%"
+    assert json.loads(run.stdout)["full_text"] == OK_40
 
 
 def test_click_lines():

@@ -51,6 +51,10 @@ class I3blocks:
         return "".join(self.lines) + f"\n--- stderr ---\n{hosts.read(self.log)}"
 
 
+WARN_75 = "<span foreground='#e5c07b'>• 75%</span>"
+WARN_75_SHORT = "<span foreground='#e5c07b'>•75%</span>"
+CRIT_95 = "<span foreground='#e06c75'>• 95%</span>"
+
 def test_block_full_short_text_colour_and_a_click_that_refreshes(tmp_path, filled_cache):
     binary = hosts.need("i3blocks", package="i3blocks")["i3blocks"]
     config = tmp_path / "i3blocks.conf"
@@ -60,18 +64,19 @@ def test_block_full_short_text_colour_and_a_click_that_refreshes(tmp_path, fille
         first = hosts.wait_for(lambda: bar.blocks(), 10, "the llmeter block", tmp_path / "i3blocks.log")[0]
         header = json.loads(bar.lines[0])
         assert header["version"] == 1 and header["click_events"] is True
-        assert (first["full_text"], first["short_text"], first["color"]) == ("• 75%", "•75%", "#e5c07b"), bar.output()
+        assert (first["full_text"], first["short_text"], first["markup"]) == (WARN_75, WARN_75_SHORT, "pango"), bar.output()
+        assert "color" not in first, bar.output()  # each provider coloured, not the whole block
         assert not first.get("urgent"), bar.output()
 
         filled_cache.set_used(95)
         bar.click(3)  # a right click only re-renders: no fetch
         hosts.wait_for(lambda: len(bar.blocks()) >= 2, 10, "a re-render after a right click", tmp_path / "i3blocks.log")
-        assert filled_cache.hits() == 1 and bar.blocks()[-1]["full_text"] == "• 75%", bar.output()
+        assert filled_cache.hits() == 1 and bar.blocks()[-1]["full_text"] == WARN_75, bar.output()
 
         bar.click(1)  # left click: llmeter-bar refresh, then the render
-        last = hosts.wait_for(lambda: [b for b in bar.blocks() if b["full_text"] == "• 95%"], 15,
+        last = hosts.wait_for(lambda: [b for b in bar.blocks() if b["full_text"] == CRIT_95], 15,
                               f"95% after a left click:\n{bar.output()}")[-1]
-        assert (last["short_text"], last["color"]) == ("•95%", "#e06c75"), bar.output()
+        assert last["short_text"] == "<span foreground='#e06c75'>•95%</span>", bar.output()
         assert filled_cache.hits() == 2
     finally:
         hosts.stop(bar.proc)
@@ -86,13 +91,14 @@ def test_persistent_block_updates_in_place_when_a_refresh_lands(tmp_path, filled
     bar = I3blocks(binary, config, log)
     try:
         first = hosts.wait_for(lambda: [b for b in bar.blocks() if b.get("full_text")], 10, "the llmeter block", log)[0]
-        assert (first["full_text"], first["short_text"], first["color"]) == ("• 75%", "•75%", "#e5c07b"), bar.output()
+        assert (first["full_text"], first["short_text"], first["markup"]) == (WARN_75, WARN_75_SHORT, "pango"), bar.output()
+        assert "color" not in first, bar.output()  # each provider coloured, not the whole block
 
         filled_cache.set_used(95)
         assert cli.run("refresh").returncode == 0  # it tells running watchers the cache changed
-        last = hosts.wait_for(lambda: [b for b in bar.blocks() if b.get("full_text") == "• 95%"], 15,
+        last = hosts.wait_for(lambda: [b for b in bar.blocks() if b.get("full_text") == CRIT_95], 15,
                               f"95% after llmeter-bar refresh:\n{bar.output()}")[-1]
-        assert (last["short_text"], last["color"]) == ("•95%", "#e06c75"), bar.output()
+        assert last["short_text"] == "<span foreground='#e06c75'>•95%</span>", bar.output()
         assert filled_cache.hits() == 2
     finally:
         hosts.stop(bar.proc)
@@ -114,14 +120,14 @@ def test_i3bar_status_command_speaks_the_protocol_and_fetches_on_a_click(tmp_pat
         hosts.wait_for(lambda: states(), 10, "the first status line")
         assert json.loads(lines[0]) == {"version": 1, "click_events": True} and lines[1].strip() == "[", lines
         first = states()[0]
-        assert (first["name"], first["full_text"], first["color"]) == ("llmeter", "• 75%", "#e5c07b"), lines
+        assert (first["name"], first["full_text"], first["markup"]) == ("llmeter", WARN_75, "pango"), lines
         filled_cache.set_used(95)
         assert proc.stdin is not None
         proc.stdin.write(b'[\n{"name":"llmeter","button":1,"x":3,"y":3}\n')
         proc.stdin.flush()
-        last = hosts.wait_for(lambda: [s for s in states() if s["full_text"] == "• 95%"], 15,
+        last = hosts.wait_for(lambda: [s for s in states() if s["full_text"] == CRIT_95], 15,
                               f"95% after a click: {lines}")[-1]
-        assert last["color"] == "#e06c75" and filled_cache.hits() == 2
+        assert filled_cache.hits() == 2
     finally:
         hosts.stop(proc)
     assert proc.stderr is not None and proc.stderr.read() == b""

@@ -23,7 +23,27 @@ def test_json_variants() -> None:
     payload = json.loads(run("i3blocks-json", [claude()]).text)
     assert payload == {"full_text": "✻ 42% 2h13m", "short_text": "✻42%", "color": "#98c379"}
     block = json.loads(run("i3bar", [claude()]).text)
-    assert block["name"] == "llmeter" and block["markup"] == "none"
+    assert block == {"name": "llmeter", "markup": "pango", "full_text": "<span foreground='#98c379'>✻ 42% 2h13m</span>",
+                     "short_text": "<span foreground='#98c379'>✻42%</span>"}
+    plain = json.loads(run("i3bar", [claude()], config={"format": {"i3blocks": {"markup": "none"}}}).text)
+    assert plain == {"name": "llmeter", "markup": "none", "full_text": "✻ 42% 2h13m", "short_text": "✻42%",
+                     "color": "#98c379"}
+
+
+def test_pango_colours_each_provider_when_the_block_asks(monkeypatch) -> None:
+    """i3blocks exports the block's markup=pango as $markup: Gemini at 8% stays green."""
+    from helpers import codex
+
+    results = [claude(five=95.0, seven=10.0), codex()]
+    whole = run("i3blocks", results).text.split("\n")
+    assert whole[2] == "#e06c75"  # one colour: the worst level's
+    monkeypatch.setenv("markup", "pango")
+    lines = run("i3blocks", results + [claude(name="<b>&", id="x")], config={"format": {"format": "{name}"}}).text
+    first = lines.split("\n")[0]
+    assert first.startswith("<span foreground='#e06c75'>Claude</span> · <span foreground=")
+    assert "&lt;b&gt;&amp;" in first and len(lines.split("\n")) == 2  # escaped; no block colour line
+    payload = json.loads(run("i3blocks-json", results).text)
+    assert payload["markup"] == "pango" and "color" not in payload
 
 
 def test_newline_in_data_keeps_protocol() -> None:

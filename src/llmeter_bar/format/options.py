@@ -37,6 +37,9 @@ KEYS: dict[str, tuple[tuple[type, ...], tuple[str, ...] | None]] = {
     "pace_after": ((int, float), None),
     "color": ((bool,), None),
     "urgent": ((bool,), None),
+    # i3blocks/i3bar: colour each provider with Pango markup ("auto": when the
+    # i3blocks block says markup=pango, always in --format i3bar's own block).
+    "markup": ((str,), ("auto", "pango", "none")),
 }
 DEFAULTS: dict[str, Any] = {
     "format": "[{tag} ]{stale}{value}[ {budget_used}][ {reset}]",
@@ -54,6 +57,7 @@ DEFAULTS: dict[str, Any] = {
     "pace_after": 5.0,
     "color": True,
     "urgent": False,
+    "markup": "auto",
 }
 HOST_DEFAULTS: dict[str, dict[str, Any]] = {
     "plain": {

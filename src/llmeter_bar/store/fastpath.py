@@ -53,7 +53,8 @@ def key(argv: list[str], generation: int, tty: bool) -> str:
         identity = f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}"
     except OSError:
         identity = "absent"
-    env = "|".join(os.environ.get(name, "") for name in ("NO_COLOR", "TZ", "LLMETER_BAR_DEBUG"))
+    # "markup": i3blocks exports the block's markup=pango to its command (render/i3blocks.py).
+    env = "|".join(os.environ.get(name, "") for name in ("NO_COLOR", "TZ", "LLMETER_BAR_DEBUG", "markup"))
     return "\x1f".join(["out", str(generation), config, identity, env, str(int(tty)), *argv])
 
 
