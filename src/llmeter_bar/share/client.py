@@ -51,6 +51,9 @@ def classify(exc: BaseException, share: Share) -> BrokerError:
     if any(isinstance(e, ssl.SSLError) for e in chain) or "certificate" in text.lower() or "ssl" in text.lower():
         hint = f"check share.ca_file ({share.ca_file})" if share.ca_file else "set share.ca_file to the CA that signed the broker's certificate"
         return BrokerError("tls", f"TLS with {where} failed: {text}", hint)
+    if share.tls and ("reset by peer" in text.lower() or "eof" in text.lower()):
+        return BrokerError("tls", f"{where} dropped the TLS handshake: {text}",
+                           "is that port a TLS listener? mqtts:// is usually port 8883, mqtt:// port 1883")
     if isinstance(exc, MqttConnectError) or "not authori" in text.lower() or "bad user" in text.lower():
         return BrokerError("auth", f"{where} refused the login: {text}",
                            "check the user in share.broker and the password (LLMETER_BAR_SHARE_PASSWORD "
@@ -62,7 +65,8 @@ def classify(exc: BaseException, share: Share) -> BrokerError:
             or isinstance(exc, OSError):
         return BrokerError("down", f"cannot reach {where}: {text}",
                            "start the broker, or fix the host and port in share.broker")
-    return BrokerError("error", f"{where}: {text}", "see the log file for details")
+    return BrokerError("error", f"{where}: {text}",
+                       "check that share.broker names an MQTT listener (scheme, host and port)")
 
 
 def _logger() -> Any:
