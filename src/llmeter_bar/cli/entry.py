@@ -64,7 +64,17 @@ def safe_output(bar: bool) -> None:
             pass  # replaced by the caller (tests, pytest capture), or already closed
 
 
+def private_umask() -> None:
+    """Everything this process (and the refresher it starts) creates is private:
+    dirs 0700, files 0600, whatever umask the bar was started with (under umask 000
+    a fresh HOME once got ~/.cache and ~/.local/state as 0777 and the log as 0666).
+    Parent dirs such as ~/.cache are made by the same calls, so they are never
+    wider than 0700 either. Only bits are added to the user's umask, never removed."""
+    os.umask(os.umask(0o077) | 0o077)
+
+
 def main(argv: list[str] | None = None) -> int:
+    private_umask()
     args = sys.argv[1:] if argv is None else argv
     if args and args[0] == "_refresh":
         from llmeter_bar.fetch.worker import main as worker_main
