@@ -150,3 +150,65 @@ def test_plugin_from_the_repository_finds_a_pipx_install_off_the_servers_path(tm
     env = cli.env(PATH="/usr/bin:/bin", HOME=str(isolated_home))  # a display manager's PATH
     shown = _status_right_after(PLUGINS["TPM entry at the repository root"](), tmp_path, env)
     assert shown == f"#({local_bin / 'llmeter-bar'} --format tmux)\n"
+
+
+STOCK_GREEN = "#00cd00"  # xterm's green: tmux's default status-style is bg=green
+CHIP = "#282c34"  # [format.tmux] background by default
+LEVELS = {"ok": "#98c379", "warn": "#e5c07b", "crit": "#e06c75"}
+
+
+def test_the_shipped_snippet_is_readable_on_tmux_stock_green_theme(tmp_path):
+    """A real xterm under Xvfb runs tmux with nothing but the shipped snippet (so tmux's
+    own green status bar); the screenshot is integrations/tmux/README.md's."""
+    from support import png
+
+    need = hosts.need("Xvfb", "import", "xterm", package="xvfb imagemagick xterm")
+    tmux = hosts.need("tmux", package="tmux")["tmux"]
+    display = hosts.free_display()
+    width, height, rows = 1400, 120, 6
+    xvfb_log = tmp_path / "xvfb.log"
+    xvfb = subprocess.Popen([need["Xvfb"], f":{display}", "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp",
+                             "-noreset"], stdout=xvfb_log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+    sockets = Path(tempfile.mkdtemp(prefix="lmb-xt-"))
+    conf = tmp_path / "tmux.conf"
+    conf.write_text(hosts.shipped("tmux", "tmux.conf", hosts.command("--demo", "-p", "claude,codex,copilot,gemini")))
+    shot = tmp_path / "tmux.png"
+    term = None
+    try:
+        hosts.wait_for(lambda: Path(f"/tmp/.X11-unix/X{display}").exists() or xvfb.poll() is not None, 15,
+                       "Xvfb's socket", xvfb_log)
+        env = cli.env(DISPLAY=f":{display}", TERM="xterm-256color")
+        env.pop("TMUX", None)
+        term = subprocess.Popen([need["xterm"], "-geometry", f"150x{rows}+0+0", "-fa", "DejaVu Sans Mono", "-fs", "10",
+                                 "-xrm", "XTerm*borderWidth: 0", "-e", tmux, "-S", str(sockets / "s"), "-f", str(conf),
+                                 "new-session"], env=env, start_new_session=True,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def status_row() -> list[tuple[int, int, int]] | None:
+            grab = subprocess.run([need["import"], "-display", f":{display}", "-window", "root", f"PNG24:{shot}"],
+                                  capture_output=True, timeout=15, env=env)
+            if grab.returncode != 0 or not shot.exists():
+                return None
+            image = png.decode(shot)
+            # The status line: the lowest rows holding tmux's green.
+            greens = [y for y, row in enumerate(image.rows) if png.near(row, STOCK_GREEN, 30) > width // 4]
+            if not greens:
+                return None
+            pixels = image.pixels((0, min(greens), width, max(greens) + 1))
+            return pixels if all(png.near(pixels, c, 30) > 15 for c in LEVELS.values()) else None
+
+        pixels = hosts.wait_for(status_row, 20, f"the segment on the green status line ({hosts.ARTIFACTS}/tmux.png)")
+        # Every provider sits on a dark chip: its colour never touches the green.
+        assert png.near(pixels, CHIP, 8) > 10 * png.near(pixels, LEVELS["ok"], 30)
+        image = png.decode(shot)
+        greens = [y for y, row in enumerate(image.rows) if png.near(row, STOCK_GREEN, 30) > width // 4]
+        status = tmp_path / "tmux-status.png"
+        png.encode(image, status, (0, min(greens) - 4, width, max(greens) + 1))
+        hosts.keep(status, "tmux.png")
+        hosts.publish(status, "tmux.png", margin=0)
+    finally:
+        if term is not None:
+            hosts.stop(term)
+        subprocess.run([tmux, "-S", str(sockets / "s"), "kill-server"], capture_output=True)
+        shutil.rmtree(sockets, ignore_errors=True)
+        hosts.stop(xvfb)

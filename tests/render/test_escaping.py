@@ -50,7 +50,7 @@ def _safe(rs: list[ProviderResult]) -> list[ProviderResult]:
 
 
 PROPS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-TMUX_TAG = re.compile(r"#\[(fg=#[0-9a-f]{6}(,dim)?|default)\]")
+TMUX_TAG = re.compile(r"#\[(fg=#[0-9a-f]{6}(,dim|,bg=#[0-9a-f]{6})?|default)\]")
 
 
 def _tmux_tags(text: str) -> list[str]:

@@ -11,11 +11,21 @@ def test_fits_status_right_length_with_two_providers() -> None:
 
 def test_hash_in_data_is_doubled_and_styles_kept() -> None:
     text = run("tmux", [claude(name="C#1", plan="#{pane}")], config={"format": {"tmux": {"format": "{name} {plan}"}}}).text
-    assert text == "#[fg=#98c379]C##1 ##{pane}#[default]"
+    assert text == "#[fg=#98c379,bg=#282c34] C##1 ##{pane} #[default]"
+
+
+def test_each_provider_sits_on_a_dark_chip_unless_switched_off() -> None:
+    """tmux's stock status bar is green: the ok green and the grey of stale need a background."""
+    assert run("tmux", [claude(status="stale")]).text == "#[fg=#7f848e,bg=#282c34] ✻ ~42% 2h13m #[default]"
+    off = {"format": {"tmux": {"background": ""}}}
+    assert run("tmux", [claude(status="stale")], config=off).text == "#[fg=#7f848e,dim]✻ ~42% 2h13m#[default]"
+    odd = {"format": {"tmux": {"background": "red]#[blink"}}}  # never a way out of the style
+    assert run("tmux", [claude()], config=odd).text == "#[fg=#98c379]✻ 42% 2h13m#[default]"
 
 
 def test_per_provider_format_and_separator() -> None:
-    config = {"format": {"separator": " | ", "tmux": {"provider": {"codex": {"format": "X{used}"}}}}, "icons": {"set": "ascii"}}
+    config = {"format": {"separator": " | ", "tmux": {"background": "", "provider": {"codex": {"format": "X{used}"}}}},
+              "icons": {"set": "ascii"}}
     assert run("tmux", [claude(), codex()], config=config).text == (
         "#[fg=#98c379]C 42% 2h13m#[default] | #[fg=#98c379]X17%#[default]")
 
@@ -30,7 +40,7 @@ def test_window_all_and_fixed() -> None:
 def test_hidden_below_threshold_and_custom_colors() -> None:
     config = {"thresholds": {"hidden": 30}, "colors": {"ok": "", "crit": "#FF0000"}}
     assert run("tmux", [claude(five=10.0, seven=5.0), claude(instance="b", five=95.0)], config=config).text == (
-        "#[fg=#ff0000]✻:b 95% 2h13m#[default]")
+        "#[fg=#ff0000,bg=#282c34] ✻:b 95% 2h13m #[default]")
     assert run("tmux", [claude(five=10.0, seven=5.0)], config=config).text == ""  # all hidden: segment vanishes
 
 

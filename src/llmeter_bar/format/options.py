@@ -40,6 +40,9 @@ KEYS: dict[str, tuple[tuple[type, ...], tuple[str, ...] | None]] = {
     # i3blocks/i3bar: colour each provider with Pango markup ("auto": when the
     # i3blocks block says markup=pango, always in --format i3bar's own block).
     "markup": ((str,), ("auto", "pango", "none")),
+    # tmux: a background behind each coloured provider ("" for none), so the
+    # colours read on any status-style, tmux's stock green included.
+    "background": ((str,), None),
 }
 DEFAULTS: dict[str, Any] = {
     "format": "[{tag} ]{stale}{value}[ {budget_used}][ {reset}]",
@@ -58,6 +61,7 @@ DEFAULTS: dict[str, Any] = {
     "color": True,
     "urgent": False,
     "markup": "auto",
+    "background": "",
 }
 HOST_DEFAULTS: dict[str, dict[str, Any]] = {
     "plain": {
@@ -67,6 +71,7 @@ HOST_DEFAULTS: dict[str, dict[str, Any]] = {
         "format_unconfigured": "{name} setup",
     },
     "starship": {"color": False},  # starship styles the module itself
+    "tmux": {"background": "#282c34"},  # the palette's own dark: readable on tmux's green bar
 }
 LEVEL_NAMES = ("ok", "warn", "crit", "stale", "error", "loading", "unconfigured", "surplus")
 DEFAULT_COLORS: dict[str, str] = {
