@@ -18,7 +18,7 @@ HEADLINES = {
     "anthropic-api": "$12.35", "openai-api": "$4.56", "openrouter": "$7.50", "azure-openai": "25%",
     "opencode-zen": "$3.79", "opencode-go": "57%",
     "zai": "33%", "kimi": "27%", "minimax": "44%", "grok": "18%", "ollama": "46%",
-    "deepseek": "$8.25", "factory": "63%", "synthetic": "44%", "antigravity": "71%",
+    "deepseek": "$8.25", "factory": "63%", "synthetic": "44%", "antigravity": "29%",
 }
 
 # Tmux styling and command substitution, polybar actions, Pango markup, SGR,
@@ -164,12 +164,12 @@ def good(path: str, hostile: dict[str, Any] | None = None, provider: str = "") -
         return {"userStatus": {"userTier": {"name": h or "Google AI Pro"}, "cascadeModelConfigData": {
             "clientModelConfigs": [
                 {"label": h or "Gemini 3.1 Pro (High)", "modelOrAlias": {"model": "MODEL_PLACEHOLDER_M16"},
-                 "quotaInfo": {"remainingFraction": 0.29, "resetTime": _iso(timedelta(hours=3))}},
+                 "quotaInfo": {"remainingFraction": 0.71, "resetTime": _iso(timedelta(hours=3))}},
                 {"label": "Claude Sonnet 4.6 (Thinking)", "modelOrAlias": {"model": "MODEL_PLACEHOLDER_M35"},
                  "quotaInfo": {"remainingFraction": 0.9, "resetTime": _iso(timedelta(hours=4))}}]}}}
     if path == "/exa.language_server_pb.LanguageServerService/RetrieveUserQuotaSummary":
         return {"response": {"groups": [{"displayName": "Gemini Models", "buckets": [
-            {"bucketId": "gemini-5h", "remaining": {"remainingFraction": 0.29}, "resetTime": _iso(timedelta(hours=3))},
+            {"bucketId": "gemini-5h", "remaining": {"remainingFraction": 0.71}, "resetTime": _iso(timedelta(hours=3))},
             {"bucketId": "gemini-weekly", "remaining": {"remainingFraction": 0.8},
              "resetTime": _iso(timedelta(days=4))}]}]}}
     if path == "/v2/quotas":
