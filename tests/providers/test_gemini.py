@@ -17,6 +17,7 @@ from support.fixtures import FIXTURES, load_fixture
 from llmeter_bar.errors import FetchError, NotConfigured
 from llmeter_bar.providers.base import ProviderSettings
 from llmeter_bar.providers.gemini import Gemini, code_assist_info
+from llmeter_bar.providers.gemini_auth import TOKEN_CACHE
 
 BASE = "https://cloudcode-pa.googleapis.com/v1internal"
 LOAD, QUOTA = f"{BASE}:loadCodeAssist", f"{BASE}:retrieveUserQuota"
@@ -175,7 +176,10 @@ async def test_expired_token_is_refreshed_in_memory_and_file_untouched(isolated_
     for key in (("POST", URL(LOAD)), ("POST", URL(QUOTA))):
         assert mocked.requests[key][0].kwargs["headers"]["Authorization"] == "Bearer ya29.new-token"
     assert (path.read_bytes(), os.stat(path).st_mtime_ns) == before
-    entry = store[("gemini", "me@example.com")]
+    # Kept as a cache of this login (keyed by its refresh token's fingerprint), never
+    # as a "gemini" account named by the e-mail: that became a second instance.
+    [(slot, entry)] = list(store.items())
+    assert slot[0] == TOKEN_CACHE and "me@example.com" not in slot
     assert entry["access_token"] == "ya29.new-token" and entry["expires_at"] > datetime.now().timestamp()
     assert "1//refresh-token" not in json.dumps(entry)
 
@@ -190,7 +194,7 @@ async def test_expired_token_is_refreshed_in_memory_and_file_untouched(isolated_
 
 async def test_stored_token_from_another_login_is_ignored(isolated_home: Path, store: dict) -> None:
     _write_creds(isolated_home, expired=True)
-    store[("gemini", "me@example.com")] = {"access_token": "stale", "expires_at": 9e9, "refresh_fingerprint": "x"}
+    store[(TOKEN_CACHE, "x")] = {"access_token": "stale", "expires_at": 9e9, "refresh_fingerprint": "x"}
     with aioresponses() as mocked:
         mocked.post(TOKEN_URL, payload={"access_token": "ya29.new-token"})
         _mock_code_assist(mocked)

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 
 from llmeter_bar import logs
 from llmeter_bar.fetch import refresh
+from llmeter_bar.fetch.accounts import UNKNOWN_ACCOUNT, stored_accounts, unknown_account
 from llmeter_bar.store import state
+from llmeter_bar.models import ErrorInfo
 from llmeter_bar import providers as registry
 
 if TYPE_CHECKING:
@@ -23,19 +25,6 @@ if TYPE_CHECKING:
 
 DETECT_TTL = 300.0
 LOGIN_RECHECK = 5.0  # seconds a "setup" line is served from the output cache before the files are stat'ed again
-
-
-def stored_accounts(provider_id: str) -> list[str]:
-    """Named accounts saved by ``llmeter-bar login --account NAME``."""
-    try:
-        from llmeter_bar.store import credstore
-
-        if not credstore.path().exists():
-            return []
-        return [name for name in credstore.accounts(provider_id) if name]
-    except Exception:
-        logs.exception("%s: credential store unreadable", provider_id)
-        return []
 
 
 def detect(config: Config, watch: list[str] | None = None) -> list[str]:
@@ -95,7 +84,12 @@ def select(config: Config, store: Store | None, wanted: list[str] | None) -> lis
             if ":" not in item and not config.section("provider", item, "accounts"):
                 expanded += [f"{item}:{name}" for name in stored_accounts(item) if f"{item}:{name}" not in ids]
         ids = expanded
-    return config.instances(ids)
+    instances = config.instances(ids)
+    for settings in instances:
+        problem = unknown_account(config, settings)
+        if problem:
+            settings.options = {**settings.options, UNKNOWN_ACCOUNT: problem}
+    return instances
 
 
 def collect(
@@ -122,6 +116,10 @@ def collect(
     locked: list[tuple[str, str]] = []
     seen: list[tuple[ProviderSettings, dict | None, ProviderResult, bool]] = []
     for settings in instances:
+        if settings.options.get(UNKNOWN_ACCOUNT):
+            results.append(state.placeholder(settings, "error", ErrorInfo(
+                kind="config", label="cfg", message=settings.options[UNKNOWN_ACCOUNT])))
+            continue
         record = store.read(settings.key)
         shown = state.view(settings, record, now_dt)
         results.append(shown)
@@ -168,6 +166,9 @@ def refresh_now(
     waiting: list[ProviderSettings] = []
     now = time.time()
     for settings in instances:
+        if settings.options.get(UNKNOWN_ACCOUNT):
+            report[settings.key] = f"config: {settings.options[UNKNOWN_ACCOUNT]}"
+            continue
         record = store.read(settings.key)
         floor = refresh.on_demand_floor(settings) if on_demand else 0.0
         if not refresh.is_due(record, now, on_demand=on_demand, floor=floor):

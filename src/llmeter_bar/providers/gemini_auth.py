@@ -39,6 +39,10 @@ SECRET_ENV = "LLMETER_BAR_GEMINI_CLIENT_SECRET"
 RENEW_HINT = "run `gemini` once to sign in again"
 _SKEW = timedelta(seconds=60)  # refresh a minute early: the request itself takes time
 _SECRET_RE = re.compile(rb"OAUTH_CLIENT_SECRET\s*=\s*['\"]([A-Za-z0-9_\-]{10,})['\"]")
+# Renewed access tokens are a cache of the same login, kept apart from the "gemini"
+# slots: an entry there named by the e-mail once became a second Gemini instance
+# (its own segment, fetched twice, its own 429 state).
+TOKEN_CACHE = "gemini-renewed-token"
 _BUNDLE_MAX = 64 * 1024 * 1024  # the CLI's bundled JavaScript is ~20 MB
 _CLI_FILES = ("bundle/gemini.js", "node_modules/@google/gemini-cli-core/dist/src/code_assist/oauth2.js",
               "dist/src/code_assist/oauth2.js")
@@ -114,7 +118,7 @@ def stored_token(creds: GeminiCreds, now: datetime) -> str | None:
     """An access token we refreshed earlier from this same refresh token, if still valid."""
     store = _store()
     try:
-        entry = store.get("gemini", creds.email) if store else None
+        entry = store.get(TOKEN_CACHE, creds.fingerprint) if store else None
     except Exception:  # an unreadable store only costs one refresh
         return None
     if not isinstance(entry, dict) or entry.get("refresh_fingerprint") != creds.fingerprint:
@@ -186,8 +190,8 @@ async def access_token(session: aiohttp.ClientSession, settings: ProviderSetting
     store = _store()
     if store is not None:
         try:
-            store.put("gemini", creds.email, {"access_token": token, "expires_at": int(expires.timestamp()),
-                                              "refresh_fingerprint": creds.fingerprint})
+            store.put(TOKEN_CACHE, creds.fingerprint, {"access_token": token, "expires_at": int(expires.timestamp()),
+                                                       "refresh_fingerprint": creds.fingerprint})
         except Exception:  # not being able to cache only costs a refresh next time
             pass
     return token

@@ -7,7 +7,7 @@ import click
 
 @click.command(help="List known providers, whether credentials were found, and where from.")
 def providers() -> None:
-    from llmeter_bar.fetch import engine
+    from llmeter_bar.fetch import accounts, engine
     from llmeter_bar import providers as registry
     from llmeter_bar.config import load
     from llmeter_bar.errors import ConfigError
@@ -21,7 +21,7 @@ def providers() -> None:
     enabled = set(config.providers or engine.detect(config))
     rows = []
     for provider_id, entry in registry.known().items():
-        ids = [provider_id] + [f"{provider_id}:{n}" for n in engine.stored_accounts(provider_id)]
+        ids = [provider_id] + [f"{provider_id}:{n}" for n in accounts.stored_accounts(provider_id)]
         for settings in config.instances(ids) or [config.settings_for(provider_id)]:
             name, kind = entry.name, entry.kind
             try:
