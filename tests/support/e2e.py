@@ -97,7 +97,7 @@ def strict_json(text: str) -> Any:
 
 
 _OWN_MARKUP = {
-    "tmux": re.compile(r"#\[fg=#[0-9a-fA-F]{6}(,dim)?\]|#\[default\]"),
+    "tmux": re.compile(r"#\[fg=#[0-9a-fA-F]{6}(,bg=#[0-9a-fA-F]{6})?(,dim)?\]|#\[default\]"),
     "polybar": re.compile(r"%\{F#[0-9a-fA-F]{6}\}|%\{F-\}"),
     "waybar": re.compile(r'<span color="#[0-9a-fA-F]{6}">|</span>'),
     "claude-code": re.compile(r"\x1b\[[0-9;]*m"),
