@@ -271,7 +271,7 @@ def test_alert_config_is_checked(write_config) -> None:
     with pytest.raises(ConfigError, match="alerts.timeout must be a number"):
         load()
     write_config("[alerts]\nlevel = 80\n")
-    assert load().warnings == ["unknown key 'alerts.level' ignored"]
+    assert load().warnings == ["unknown key 'alerts.level' ignored (did you mean 'levels'?)"]
     assert alert_settings(Config()).levels == (80.0, 95.0)
 
 
