@@ -47,7 +47,7 @@ def _config(root: Path, url: str, providers: tuple[str, ...] = ("codex",), extra
 def _timed(*args: str, env: dict[str, str], stdin: str = "", limit: float = TIMEOUT + 1) -> e2e.Run:
     run = e2e.run(*args, env=env, stdin=stdin, timeout=limit + 30)
     assert run.elapsed < limit, f"{args}: {run.elapsed:.1f} s"
-    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 100 * 1024
+    assert run.peak_kb < 100 * 1024, f"{args}: {run.peak_kb} KB"
     return run
 
 
