@@ -2,7 +2,7 @@
 
 Run from the repository with the test venv: ``.venv/bin/python benchmarks/fault_renders.py``.
 Each render is the installed command in a private HOME (tests/support/e2e.py); the
-peak RSS is the render process's own (wait4), the limit is timeout + 1 s and 100 MB.
+peak RSS is the render process's own (VmHWM, sampled), the limit is timeout + 1 s and 100 MB.
 """
 
 from __future__ import annotations
