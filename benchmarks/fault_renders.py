@@ -8,7 +8,6 @@ peak RSS is the render process's own (VmHWM, sampled), the limit is timeout + 1 
 from __future__ import annotations
 
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -53,7 +52,10 @@ def main() -> None:
                 server.reply(CODEX, {"rate_limit": {"primary_window": {"used_percent": 41, "reset_at": 253402300799,
                                                                        "limit_window_seconds": 1}}}),
                 e.update(TZ="Asia/Tokyo"), e2e.run("refresh", env=e)),
-            "latin-1 locale": lambda r, e: e.update(LANG="en_US.ISO-8859-1", LOCPATH="/tmp/h13loc"),
+            "latin-1 locale": lambda r, e: (
+                subprocess.run(["localedef", "-i", "en_US", "-f", "ISO-8859-1", str(r / "loc" / "en_US.ISO-8859-1")],
+                               capture_output=True),
+                e.update(LANG="en_US.ISO-8859-1", LOCPATH=str(r / "loc"))),
         }
         for name, make in faults.items():
             with tempfile.TemporaryDirectory() as folder:
@@ -83,9 +85,9 @@ def main() -> None:
                     started = time.monotonic()
                     proc = subprocess.Popen([str(cli.SCRIPT), "--format", "claude-code"], stdin=stream,
                                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-                    out, _ = proc.communicate(timeout=30)
-                    # The largest child this process ever reaped: an upper bound for this render.
-                    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+                    out = proc.stdout.read()  # type: ignore[union-attr]
+                    peak = os.wait4(proc.pid, 0)[2].ru_maxrss  # this render's own peak
+                    proc.returncode = 0
                     rows.append((label, "claude-code", time.monotonic() - started, peak, out.decode()[:40].strip()))
     worst_time = max(r[2] for r in rows)
     worst_rss = max(r[3] for r in rows)

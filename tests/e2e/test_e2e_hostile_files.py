@@ -104,7 +104,7 @@ def test_codex_log_fifo_is_skipped(world, faults):
     error = _error(env, "codex")  # the fetch scans the logs, then finds no login
     assert error.get("kind") in (None, "auth", "config"), error
     run, _ = _bounded_run("--format", "tmux", env=env)
-    assert e2e.host_text("tmux", run) == "◎ setup"
+    assert e2e.host_text("tmux", run).strip() == "◎ setup"
 
 
 def test_refresher_stuck_outside_the_event_loop_dies_at_its_deadline_and_is_never_doubled(world, faults):
