@@ -271,7 +271,7 @@ def test_trickling_stdin_gives_up_after_about_a_second(world):
 
 
 @pytest.mark.parametrize("payload", ["[" * 100000 + "]" * 100000, '{"a":' * 50000 + "1" + "}" * 50000,
-                                     "9" * 5000])
+                                     "9" * 5000], ids=["deep-list", "deep-object", "5000-digits"])
 def test_deeply_nested_stdin_is_ignored(world, payload):
     env, root, server = world
     _config(root, server.url, ("claude",))
