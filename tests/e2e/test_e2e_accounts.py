@@ -89,3 +89,20 @@ def test_an_unknown_account_is_cfg_naming_the_known_ones(world):
     # Accounts that exist are fine: configured ones and the default.
     ok = e2e.run("--format", "json", "--wait", "--provider", "codex:work", env=env).json()["providers"]
     assert ok[0]["status"] == "ok" and ok[0]["instance"] == "work"
+
+
+def test_two_configs_on_one_cache_dir_never_show_each_others_lines(world):
+    """One cache dir belongs to one config (README, "How llmeter-bar fails"): records are
+    keyed by provider and account. What two configs on one dir must never do is print
+    each other's rendered line from the output cache."""
+    env, root, home, server = world
+    server.reply(CODEX, GOOD_CODEX)
+    server.reply("/api/oauth/usage", payloads.good("/api/oauth/usage"))
+    first, second = root / "a.toml", root / "b.toml"
+    first.write_text(f'[general]\nproviders = ["codex"]\n[provider.codex]\nbase_url = "{server.url}"\n')
+    second.write_text(f'[general]\nproviders = ["claude"]\n[provider.claude]\nbase_url = "{server.url}"\n')
+    for config in (first, second):
+        e2e.run("--format", "json", "--wait", env=dict(env, LLMETER_BAR_CONFIG=str(config)))
+    for _ in range(2):
+        assert e2e.run("--format", "plain", env=dict(env, LLMETER_BAR_CONFIG=str(first))).stdout.startswith("Codex")
+        assert e2e.run("--format", "plain", env=dict(env, LLMETER_BAR_CONFIG=str(second))).stdout.startswith("Claude")
