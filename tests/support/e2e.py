@@ -112,9 +112,12 @@ def strict_json(text: str) -> Any:
 
 
 _OWN_MARKUP = {
-    "tmux": re.compile(r"#\[fg=#[0-9a-fA-F]{6}(,bg=#[0-9a-fA-F]{6})?(,dim)?\]|#\[default\]"),
+    # A chip ([format.tmux] background) pads its provider with a space on each side.
+    "tmux": re.compile(r"#\[fg=#[0-9a-fA-F]{6},bg=#[0-9a-fA-F]{6}\] | #\[default\]|#\[fg=#[0-9a-fA-F]{6}(,dim)?\]"
+                       r"|#\[default\]"),
     "polybar": re.compile(r"%\{F#[0-9a-fA-F]{6}\}|%\{F-\}"),
     "waybar": re.compile(r'<span color="#[0-9a-fA-F]{6}">|</span>'),
+    "i3bar": re.compile(r"<span foreground='#[0-9a-fA-F]{6}'>|</span>"),  # Pango: one colour per provider
     "claude-code": re.compile(r"\x1b\[[0-9;]*m"),
 }
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -151,8 +154,8 @@ def host_text(fmt: str, run: Run) -> str:
         assert all(len(m) % 2 == 0 for m in re.findall(r"#+", bare)), f"tmux: lone '#' in {bare!r}"
     if fmt == "polybar":
         assert "%{" not in bare, f"polybar: '%{{' in {bare!r}"
-    if fmt == "waybar":
-        assert "<" not in bare and ">" not in bare, f"waybar: Pango markup in {bare!r}"
+    if fmt in ("waybar", "i3bar"):
+        assert "<" not in bare and ">" not in bare, f"{fmt}: Pango markup in {bare!r}"
     return bare
 
 
