@@ -62,7 +62,7 @@ def test_refresh_exit_codes(fake_server, write_config):
     assert (ok.returncode, ok.stdout) == (0, "fake: ok\n")
     unknown = cli.run("refresh", "clade")
     assert unknown.returncode == 2 and unknown.stdout == ""
-    assert "unknown provider 'clade'; known: anthropic-api, azure-openai, claude, codex" in unknown.stderr
+    assert "unknown provider 'clade'; known: anthropic-api, antigravity, azure-openai, claude, codex" in unknown.stderr
     assert "fake" in unknown.stderr and "general.providers" not in unknown.stderr
     fake_server.reply("/usage/fake", {"error": "no"}, status=401)
     failed = cli.run("refresh", "fake")
@@ -72,7 +72,7 @@ def test_refresh_exit_codes(fake_server, write_config):
 
 def test_a_missing_explicit_config_is_an_error_everywhere(tmp_path):
     typo = str(tmp_path / "typo.toml")
-    assert cli.run("--config", typo, "--format", "tmux").stdout == "#[fg=#e06c75]• !cfg#[default]\n"
+    assert cli.run("--config", typo, "--format", "tmux").stdout == "#[fg=#e06c75,bg=#282c34] • !cfg #[default]\n"
     document = json.loads(cli.run("--config", typo, "--format", "json").stdout)
     assert document["providers"][0]["error"]["message"] == f"{typo}: no such file (named by --config)"
     show = cli.run("--config", typo, "config", "show")

@@ -59,6 +59,19 @@ def demo_results(only: list[str] | None = None, now: datetime | None = None) -> 
             id="anthropic-api", name="Anthropic API", kind="api", source="demo", fetched_at=fetched,
             cost=Cost(used=84.2, limit=None, period="month", resets_at=month_end),
         ),
+    ]
+    if only:
+        wanted = {item.partition(":")[0] for item in only}
+        results = [r for r in results + _on_request(now, fetched) if r.id in wanted]
+    return results
+
+
+def _on_request(now: datetime, fetched: datetime) -> list[ProviderResult]:
+    """Providers shown in the demo only when named (``--demo --provider zai``), so
+    the default demo bar keeps its length."""
+    hour = timedelta(hours=1)
+    month_end = _month_end(now)
+    return [
         ProviderResult(
             id="deepseek", name="DeepSeek", kind="api", source="demo", fetched_at=fetched,
             credits=Credits(balance=63.4, currency="CNY", label="balance"),
@@ -87,18 +100,6 @@ def demo_results(only: list[str] | None = None, now: datetime | None = None) -> 
                 Window("weekly", "7d", 1.9, None, 604800, used=0.7, limit=36.0),
             ],
         ),
-    ]
-    if only:
-        wanted = {item.partition(":")[0] for item in only}
-        results = [r for r in results + _on_request(now, fetched) if r.id in wanted]
-    return results
-
-
-def _on_request(now: datetime, fetched: datetime) -> list[ProviderResult]:
-    """Providers shown in the demo only when named (``--demo --provider zai``), so
-    the default demo bar keeps its length."""
-    hour = timedelta(hours=1)
-    return [
         ProviderResult(
             id="zai", name="Z.ai", plan="GLM Coding Pro", source="demo", fetched_at=fetched,
             windows=[Window("five_hour", "5h", 33.0, now + 3 * hour, 18000),
