@@ -91,6 +91,9 @@ class Window:
     # A side window (e.g. one model's own limit) is listed but never picked as the
     # headline while an account-wide window exists.
     side: bool = False
+    # What ``used`` and ``limit`` count when it is money (a currency code, e.g. an
+    # OpenRouter key limit in USD); None for requests, tokens or credits.
+    unit: str | None = None
     # Derived at view time (insight/), never stored with the record: the used
     # percent this window is on pace to reach by its reset (100 when it runs out
     # first) and when (the run-out time, or the reset).
@@ -116,6 +119,7 @@ class Window:
             "estimated": self.estimated,
             "scope": self.scope,
             "side": self.side,
+            "unit": self.unit,
         }
 
     @classmethod
@@ -132,6 +136,7 @@ class Window:
             estimated=bool(data.get("estimated", False)),
             scope=data.get("scope"),
             side=bool(data.get("side", False)),
+            unit=data.get("unit") if isinstance(data.get("unit"), str) else None,
         )
 
 

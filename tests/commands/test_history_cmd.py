@@ -82,3 +82,26 @@ def test_since_accepts_compound_durations_and_rejects_others() -> None:
         parse_duration("yesterday")
     run = cli.run("history", "--since", "soon")
     assert run.returncode == 2 and "not a duration like 90m" in run.stderr
+
+
+def test_a_money_window_says_its_currency_not_percent() -> None:
+    """An OpenRouter key limit counts dollars: its rows carry USD, like spend rows, while
+    a count window keeps '%' (issue 15: the CSV said % for dollar rows)."""
+    from llmeter_bar.models import ProviderResult, Window, utcnow
+    from llmeter_bar.providers.openrouter import key_window
+    from llmeter_bar.store import history
+    from support.fixtures import load_fixture
+
+    now = utcnow()
+    limit = key_window(load_fixture("openrouter", "codexbar_rate_limit_and_period_spend.json")["payload"]["data"], now)
+    assert limit is not None and limit.unit == "USD" and (limit.used, limit.limit) == (0.5, 20.0)
+    result = ProviderResult(id="openrouter", name="OpenRouter", kind="api", fetched_at=now, windows=[
+        limit, Window("requests", "requests", 10.0, None, None, used=30, limit=300)])
+    store = Store()
+    try:
+        history.append(store, "openrouter", result, now.timestamp())
+    finally:
+        store.close()
+    lines = cli.run("history").stdout.splitlines()[1:]
+    assert [line.split(",")[3:8] for line in lines] == [
+        ["key_limit", "2.5", "0.5", "20", "USD"], ["requests", "10", "30", "300", "%"]]

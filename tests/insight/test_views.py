@@ -57,11 +57,11 @@ def test_projected_and_unused_in_a_bar_come_from_the_history(idle_last_hour, wri
 def test_surplus_level_takes_its_colour_only_when_set(idle_last_hour, write_config) -> None:
     base = '[general]\nproviders = ["claude"]\n[alerts]\nenabled = false\n[format.tmux]\nformat = "{value} {level}"\n'
     write_config(base)
-    assert cli.run("--format", "tmux").stdout == "#[fg=#98c379]20% ok#[default]\n"
+    assert cli.run("--format", "tmux").stdout == "#[fg=#98c379,bg=#282c34] 20% ok #[default]\n"
     write_config(base + "[thresholds]\nsurplus = 30\n[colors]\nsurplus = \"#0000ff\"\n")
-    assert cli.run("--format", "tmux").stdout == "#[fg=#0000ff]20% surplus#[default]\n"
+    assert cli.run("--format", "tmux").stdout == "#[fg=#0000ff,bg=#282c34] 20% surplus #[default]\n"
     write_config(base + "[thresholds]\nsurplus = 20\n")  # on pace to end at 27 %: above 20
-    assert cli.run("--format", "tmux").stdout == "#[fg=#98c379]20% ok#[default]\n"
+    assert cli.run("--format", "tmux").stdout == "#[fg=#98c379,bg=#282c34] 20% ok #[default]\n"
     tooltip = json.loads(cli.run("--format", "waybar").stdout)
     assert tooltip["class"] == "ok"
     write_config(base + "[thresholds]\nsurplus = 30\n")

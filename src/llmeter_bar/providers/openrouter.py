@@ -77,6 +77,7 @@ def key_window(data: dict[str, Any], now: datetime) -> Window | None:
         resets_at=period_reset(reset, now),
         used=spent,
         limit=limit,
+        unit="USD",
     )
 
 

@@ -93,7 +93,8 @@ def samples(result: ProviderResult) -> list[tuple[str, str, str, Point]]:
     for w in result.windows:
         if w.unlimited or w.estimated:
             continue
-        out.append((w.id, w.label, "%", [t, round(w.used_percent, 2), w.used, w.limit, _epoch(w.resets_at)]))
+        # The unit names what used/limit count in: a money window's currency, like spend rows.
+        out.append((w.id, w.label, w.unit or "%", [t, round(w.used_percent, 2), w.used, w.limit, _epoch(w.resets_at)]))
     cost = result.cost
     if cost is not None:
         pct = cost.used_percent
