@@ -91,13 +91,7 @@ class DeepSeek(ApiKeyProvider):
     async def fetch_with_key(
         self, session: aiohttp.ClientSession, settings: ProviderSettings, key: str, now: datetime | None = None
     ) -> ProviderResult:
-        from llmeter_bar.providers.http import request_json
-
-        headers = {"Authorization": f"Bearer {key}", "Accept": "application/json",
-                   "User-Agent": self.user_agent(settings)}
-        with _money.scrubbed(key):
-            payload = await request_json(session, "GET", self.base_url(settings) + "/user/balance",
-                                         timeout=settings.timeout, auth_hint=AUTH_HINT, headers=headers)
+        payload = await self.get_bearer_json(session, settings, key, "/user/balance", auth_hint=AUTH_HINT)
         return self.parse(payload, settings, now)
 
     def parse(self, payload: Any, settings: ProviderSettings, now: datetime | None = None) -> ProviderResult:

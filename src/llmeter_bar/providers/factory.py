@@ -147,19 +147,11 @@ class Factory(ApiKeyProvider):
     async def fetch_with_key(
         self, session: aiohttp.ClientSession, settings: ProviderSettings, key: str, now: datetime | None = None
     ) -> ProviderResult:
-        from llmeter_bar.providers.http import request_json
-
-        headers = {"Authorization": f"Bearer {key}", "Accept": "application/json",
-                   "User-Agent": self.user_agent(settings)}
-        base = self.base_url(settings)
-        with _money.scrubbed(key):
-            limits = await request_json(session, "GET", base + "/api/billing/limits", timeout=settings.timeout,
-                                        auth_hint=AUTH_HINT, headers=headers)
-            legacy = None
-            if isinstance(limits, dict) and limits.get("usesTokenRateLimitsBilling") is not True:
-                legacy = await request_json(session, "GET", base + "/api/organization/subscription/usage",
-                                            timeout=settings.timeout, auth_hint=AUTH_HINT, headers=headers,
-                                            params={"useCache": "true"})
+        limits = await self.get_bearer_json(session, settings, key, "/api/billing/limits", auth_hint=AUTH_HINT)
+        legacy = None
+        if isinstance(limits, dict) and limits.get("usesTokenRateLimitsBilling") is not True:
+            legacy = await self.get_bearer_json(session, settings, key, "/api/organization/subscription/usage",
+                                                auth_hint=AUTH_HINT, params={"useCache": "true"})
         return self.parse({"limits": limits, "legacy": legacy}, settings, now)
 
     def parse(self, payload: Any, settings: ProviderSettings, now: datetime | None = None) -> ProviderResult:

@@ -77,3 +77,19 @@ class ApiKeyProvider(Provider):
         self, session: aiohttp.ClientSession, settings: ProviderSettings, key: str, *args: Any, **kwargs: Any
     ) -> ProviderResult:
         raise NotImplementedError
+
+    def bearer_headers(self, settings: ProviderSettings, key: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {key}", "Accept": "application/json",
+                "User-Agent": self.user_agent(settings)}
+
+    async def get_bearer_json(
+        self, session: aiohttp.ClientSession, settings: ProviderSettings, key: str, path: str, *,
+        auth_hint: str, params: dict[str, str] | None = None,
+    ) -> Any:
+        """GET base_url + path with the key as a Bearer token, the key scrubbed from any error."""
+        from llmeter_bar.providers.http import request_json
+
+        with _money.scrubbed(key):
+            return await request_json(session, "GET", self.base_url(settings) + path, timeout=settings.timeout,
+                                      auth_hint=auth_hint, headers=self.bearer_headers(settings, key),
+                                      params=params)
