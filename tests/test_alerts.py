@@ -83,7 +83,10 @@ def record(outcome: ProviderResult | FetchError, settings: ProviderSettings = CL
 
 
 def clock(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch).strftime("%H:%M")  # the local zone, as notifications show it
+    """The local time notifications show, with the weekday when it is not today
+    (format/time.clock), so a reset past midnight reads "Sun 00:21", not "00:21"."""
+    when, today = datetime.fromtimestamp(epoch), datetime.fromtimestamp(NOW).date()
+    return when.strftime("%H:%M" if when.date() == today else "%a %H:%M")
 
 
 def test_crossing_up_fires_once_with_the_event_on_stdin_and_in_env(alerts_file: Path) -> None:
@@ -275,7 +278,22 @@ def test_alert_config_is_checked(write_config) -> None:
     assert alert_settings(Config()).levels == (80.0, 95.0)
 
 
-def test_a_hanging_or_failing_command_never_blocks_the_write(tmp_path: Path, write_config, caplog) -> None:
+@pytest.fixture
+def llmeter_log(caplog: pytest.LogCaptureFixture):
+    """caplog for llmeter-bar's own logger, which does not propagate to the root one
+    (passing alone needs this; in the full suite it passed only by test order)."""
+    import logging
+
+    from llmeter_bar import logs
+
+    logs.logger()  # created first: creating it clears its handlers
+    logging.getLogger("llmeter_bar").addHandler(caplog.handler)
+    yield caplog
+    logging.getLogger("llmeter_bar").removeHandler(caplog.handler)
+
+
+def test_a_hanging_or_failing_command_never_blocks_the_write(tmp_path: Path, write_config, llmeter_log) -> None:
+    caplog = llmeter_log
     hang = tmp_path / "hang.py"
     hang.write_text("import time\ntime.sleep(30)\n")
     write_config(f'[alerts]\ntimeout = 1\ncommand = ["{sys.executable}", "{hang}"]\n')

@@ -82,6 +82,7 @@ PROVIDER_OPTION_KEYS: frozenset[str] = frozenset({
     "codex_home", "editor_plugin_version", "editor_version", "token_env", "cookie", "state_db",
     "currency", "project", "client_id", "client_secret", "token_url", "api_key", "key",
     "resource", "token_limit", "budget", "statusline_api_interval", "auth_file",
+    "region",  # zai, minimax: the mainland-China endpoints
 })
 # Top-level sections other modules own; they validate their own content.
 SECTION_KEYS: set[str] = {"general", "provider", "format", "thresholds", "colors", "icons", "alerts", "share"}
