@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from llmeter_bar import render
 from support import allproviders, cli
@@ -55,22 +55,25 @@ class Run:
         return strict_json(self.stdout)
 
 
-def run(*args: str, env: dict[str, str], timeout: float = 30, stdin: str = "") -> Run:
+def run(*args: str, env: dict[str, str], timeout: float = 30, stdin: str | BinaryIO = "") -> Run:
     """Run the installed command; ``peak_kb`` is its own peak RSS, VmHWM sampled every
     5 ms until it exits. Neither RUSAGE_CHILDREN nor wait4 can tell it: a child forked
     from pytest starts its ru_maxrss at pytest's own high-water mark, kept across exec."""
     started = time.monotonic()
-    proc = subprocess.Popen([str(cli.SCRIPT), *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env)
+    # ``stdin`` is text to write, or an open binary file handed over as it is (/dev/zero).
+    given = not isinstance(stdin, str)
+    proc = subprocess.Popen([str(cli.SCRIPT), *args], stdin=stdin if given else subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     captured: dict[str, bytes] = {}
     readers = [threading.Thread(target=lambda n=n, s=s: captured.__setitem__(n, s.read()), daemon=True)
                for n, s in (("out", proc.stdout), ("err", proc.stderr))]
     for reader in readers:
         reader.start()
     try:
-        assert proc.stdin is not None
-        proc.stdin.write(stdin.encode())
-        proc.stdin.close()
+        if isinstance(stdin, str):
+            assert proc.stdin is not None
+            proc.stdin.write(stdin.encode())
+            proc.stdin.close()
     except BrokenPipeError:
         pass
     peak = 0
