@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import stat
 import tempfile
 import time
@@ -11,38 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from llmeter_bar import paths
+from llmeter_bar.config import locate
 from llmeter_bar.diagnose.checks import Check
 from llmeter_bar.providers.credfile import read_text_bounded
 
 PRIVATE_DIR = 0o700
-_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_KEY = re.compile(r"^\s*([A-Za-z0-9_.\"' -]+?)\s*=")
-_SUBJECT = re.compile(r"^\[?([A-Za-z0-9_.:\"-]+)\]? must")
-
-
-def _parts(dotted: str) -> list[str]:
-    return [p.strip().strip("\"'") for p in dotted.split(".")]
-
-
-def locate(text: str, message: str) -> int | None:
-    """The line (1-based) a ConfigError about ``a.b.c`` refers to, found by scanning
-    table headers and keys; None when the message names no key or it is not found."""
-    match = _SUBJECT.match(message)
-    if not match:
-        return None
-    wanted = _parts(match.group(1))
-    table: list[str] = []
-    for number, line in enumerate(text.splitlines(), 1):
-        header = _HEADER.match(line)
-        if header:
-            table = _parts(header.group(1))
-            if table == wanted:
-                return number
-            continue
-        key = _KEY.match(line)
-        if key and table + _parts(key.group(1)) == wanted:
-            return number
-    return None
 
 
 def config_checks(holder: dict[str, Any]) -> list[Check]:
